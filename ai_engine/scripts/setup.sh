@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh Debian machine: system packages, the .venv with pinned
+# dependencies, the engine installed editable (the `tradingbot` console script).
+# Called by `make setup`; safe to run again at any time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+# --- system packages (only what is missing) ---------------------------------------------
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need+=(postgresql); fi
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing system packages: ${need[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+# --- python environment --------------------------------------------------------------------
+lock=ai_engine/requirements.lock
+stamp=.venv/.setup-stamp
+want=$(cat "$lock" ai_engine/pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x .venv/bin/tradingbot ]; then
+  exit 0
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+pipq() { .venv/bin/python -m pip "$@" 2>&1 | grep -v -E "is ignored: it is neither|^$" || true; }
+pipq install -q --upgrade pip
+pipq install -q -r "$lock"
+pipq install -q --no-deps --no-build-isolation -e ./ai_engine
+.venv/bin/python -c 'import ai_engine, numpy, pyarrow, sqlalchemy, fastapi' # fails loudly if broken
+echo "$want" > "$stamp"
+echo "setup: .venv ready ($(.venv/bin/python --version), tradingbot at .venv/bin/tradingbot)"

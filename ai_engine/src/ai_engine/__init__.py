@@ -1,0 +1,3 @@
+"""TradingBot AI engine."""
+
+__version__ = "0.1.0"

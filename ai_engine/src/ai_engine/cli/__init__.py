@@ -1,0 +1,1 @@
+"""The `tradingbot` command line: thin commands that parse, call one service, print."""
