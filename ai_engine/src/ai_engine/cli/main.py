@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from ai_engine.cli import api as api_cmd
 from ai_engine.cli import data as data_cmd
 from ai_engine.cli import db as db_cmd
+from ai_engine.cli import demo as demo_cmd
 from ai_engine.cli import services as services_cmd
 from ai_engine.settings import Settings
 
@@ -23,6 +24,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(services_cmd.app, name="services")
 app.add_typer(db_cmd.app, name="db")
 app.command("api")(api_cmd.serve)
+app.command("demo")(demo_cmd.demo)
 
 
 @app.callback()
@@ -46,3 +48,7 @@ def main(
 def run() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""The engine's FastAPI service: REST + OpenAPI (later WebSocket and /metrics)."""

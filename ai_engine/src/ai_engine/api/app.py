@@ -1,0 +1,30 @@
+"""The FastAPI application factory: wiring only."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+from ai_engine import __version__
+from ai_engine.api.auth import require_token
+from ai_engine.api.routes import health, market
+from ai_engine.marketdata.store import BarStore
+from ai_engine.settings import Settings
+
+
+def create_app(
+    settings: Settings, *, database_url: str | None = None, redis_url: str | None = None
+) -> FastAPI:
+    """Build the API. URLs are resolved by the caller (the CLI) so the app never starts servers."""
+    app = FastAPI(
+        title="TradingBot engine API",
+        version=__version__,
+        description="Market data, signals, backtests and bot control. "
+        "Every route except /health needs `Authorization: Bearer <token>`.",
+    )
+    app.state.settings = settings
+    app.state.database_url = database_url
+    app.state.redis_url = redis_url
+    app.state.bar_store = BarStore(settings.store_dir)
+    app.include_router(health.router)
+    app.include_router(market.router, dependencies=[Depends(require_token)])
+    return app
