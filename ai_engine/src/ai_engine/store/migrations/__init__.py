@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped in the package (a package so that env.py is installed too)."""

@@ -1,0 +1,26 @@
+"""Every table, imported in one place so `metadata` is complete (Alembic, tests, tools)."""
+
+from __future__ import annotations
+
+from ai_engine.store.audit import AuditEntry
+from ai_engine.store.base import Base
+from ai_engine.store.instruments import Instrument
+from ai_engine.store.orders import Fill, Order
+from ai_engine.store.portfolio import EquitySnapshot, Position, Trade
+from ai_engine.store.signals import Decision, Signal
+
+metadata = Base.metadata
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Decision",
+    "EquitySnapshot",
+    "Fill",
+    "Instrument",
+    "Order",
+    "Position",
+    "Signal",
+    "Trade",
+    "metadata",
+]
