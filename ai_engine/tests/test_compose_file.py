@@ -20,7 +20,8 @@ def test_names_every_component_of_the_architecture() -> None:
 @pytest.mark.parametrize("name", sorted(set(SERVICES) - ONE_SHOT))
 def test_long_running_services_have_health_checks(name: str) -> None:
     check = SERVICES[name].get("healthcheck")
-    assert check and check["test"], f"{name} has no healthcheck"
+    assert check, f"{name} has no healthcheck"
+    assert check["test"], f"{name} has an empty healthcheck"
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))

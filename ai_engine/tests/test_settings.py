@@ -39,7 +39,11 @@ def test_secrets_never_render(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TRADINGBOT_API_PORT", "99999"), ("TRADINGBOT_LOG_LEVEL", "LOUD"), ("TRADINGBOT_REDIS_PORT", "x")],
+    [
+        ("TRADINGBOT_API_PORT", "99999"),
+        ("TRADINGBOT_LOG_LEVEL", "LOUD"),
+        ("TRADINGBOT_REDIS_PORT", "x"),
+    ],
 )
 def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)

@@ -42,7 +42,6 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
 
 
-
 @pytest.fixture
 def free_port() -> int:
     """A port nothing listens on (bound once to learn it, then released)."""

@@ -5,6 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ai_engine.marketdata import BarStore
+
 from .tokens import AUTH, TOKEN
 
 URL = "/api/v1/market/candles"
@@ -55,9 +56,9 @@ def test_naive_times_are_utc(client: TestClient) -> None:
 def test_five_minute_bars_are_resampled_from_one_minute(client: TestClient) -> None:
     params = {"symbol": "BTCUSDT", "interval": "5m", "start": "2023-03-23T00:00:00Z", "limit": 2}
     five = client.get(URL, params=params, headers=AUTH).json()["candles"]
-    ones = client.get(
-        URL, params={**params, "interval": "1m", "limit": 10}, headers=AUTH
-    ).json()["candles"]
+    ones = client.get(URL, params={**params, "interval": "1m", "limit": 10}, headers=AUTH).json()[
+        "candles"
+    ]
     assert five[0]["time"] == ones[0]["time"]
     assert five[1]["time"] - five[0]["time"] == 300_000
     first = ones[:5]

@@ -13,7 +13,7 @@ def test_healthy_when_database_redis_and_store_answer(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "ok"
-    assert body["database"]["ok"] and body["redis"]["ok"] and body["store"]["ok"]
+    assert [body[k]["ok"] for k in ("database", "redis", "store")] == [True, True, True]
     assert body["store"]["detail"].endswith("series")
     assert int(body["store"]["detail"].split()[0]) >= 4
 
@@ -23,7 +23,8 @@ def test_degraded_with_503_when_dependencies_are_missing(client: TestClient) -> 
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "degraded"
-    assert not body["database"]["ok"] and "TRADINGBOT_DATABASE_URL" in body["database"]["detail"]
+    assert not body["database"]["ok"]
+    assert "TRADINGBOT_DATABASE_URL" in body["database"]["detail"]
     assert not body["redis"]["ok"]
     assert body["store"]["ok"]
 

@@ -18,7 +18,9 @@ def demo_env(
     return tmp_path / "var"
 
 
-def test_demo_migrates_imports_and_summarises_real_data(demo_env: Path, blank_database_url: str) -> None:
+def test_demo_migrates_imports_and_summarises_real_data(
+    demo_env: Path, blank_database_url: str
+) -> None:
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     out = result.output

@@ -83,9 +83,7 @@ def _summarise(store: BarStore, infos: list[SeriesInfo]) -> None:
     bars = [info for info in infos if info.kind is DataKind.BARS]
     rows = []
     for info in bars:
-        s = summarize_bars(
-            store.load_bars(info.symbol, info.interval or "1m", market=info.market)
-        )
+        s = summarize_bars(store.load_bars(info.symbol, info.interval or "1m", market=info.market))
         first, last = _span(info)
         rows.append(
             [info.symbol, str(info.market), info.interval or "", first, last, f"{s.bars:,}",

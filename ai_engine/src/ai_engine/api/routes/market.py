@@ -41,8 +41,15 @@ def _window(bars: Bars, limit: int, from_start: bool) -> list[Candle]:
     )
     return [
         Candle(
-            time=t, open=o, high=h, low=lo_, close=c, volume=v,
-            quote_volume=qv, trades=tr, taker_buy_volume=tb,
+            time=t,
+            open=o,
+            high=h,
+            low=lo_,
+            close=c,
+            volume=v,
+            quote_volume=qv,
+            trades=tr,
+            taker_buy_volume=tb,
         )
         for t, o, h, lo_, c, v, qv, tr, tb in rows
     ]
@@ -67,9 +74,7 @@ async def candles(
         raise HTTPException(status_code=422, detail="start must be before end")
     store: BarStore = request.app.state.bar_store
     try:
-        bars = await run_in_threadpool(
-            store.load_bars, symbol, interval, start, end, market=market
-        )
+        bars = await run_in_threadpool(store.load_bars, symbol, interval, start, end, market=market)
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc).strip("'\"")) from exc
     except ValueError as exc:
