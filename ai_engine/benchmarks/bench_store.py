@@ -1,6 +1,6 @@
 """Market-data store benchmark (not a test): prints best-of-N timings against the targets.
 
-    cd ai_engine && ../.venv/bin/python benchmarks/bench_store.py [--data /work/shared/data] [-n 7]
+    make bench    (or: .venv/bin/python ai_engine/benchmarks/bench_store.py [--data DIR] [-n 7])
 
 Needs the shared real data (Binance spot 1m klines of BTCUSDT for 2023).
 """
@@ -19,6 +19,9 @@ from ai_engine.marketdata.importer import import_files
 from ai_engine.marketdata.resampling import resample
 from ai_engine.marketdata.store import BarStore
 
+# <repo>/ai_engine/benchmarks/bench_store.py -> <repo>/../shared/data, beside the checkout
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
 
 def best_of(n: int, work: Callable[[], object], setup: Callable[[], None] | None = None) -> float:
     """Fastest of ``n`` runs of ``work`` in seconds (``setup`` runs untimed before each)."""
@@ -34,11 +37,11 @@ def best_of(n: int, work: Callable[[], object], setup: Callable[[], None] | None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--data", type=Path, default=SHARED_DATA, help="shared data folder")
     parser.add_argument("-n", type=int, default=7, help="runs per figure (best is kept)")
     args = parser.parse_args()
     klines = args.data / "binance" / "spot" / "klines_1m"
-    month = klines / "BTCUSDT-1m-2023-03.csv.gz"
+    month = klines / "BTCUSDT-1m-2023-01.csv.gz"  # 31 full days: 44,640 rows
     year = [klines / f"BTCUSDT-1m-2023-{m:02d}.csv.gz" for m in range(1, 13)]
     missing = [str(path) for path in [month, *year] if not path.exists()]
     if missing:
@@ -52,9 +55,10 @@ def main() -> None:
             shutil.rmtree(fresh, ignore_errors=True)
 
         rows: list[tuple[str, float, float | None]] = []
+        imported = import_files([month], fresh).series[0].rows
         rows.append(
             (
-                "import 1 month 1m (.csv.gz, 44,560 rows)",
+                f"import 1 month 1m (.csv.gz, {imported:,} rows)",
                 best_of(args.n, lambda: import_files([month], fresh), wipe),
                 0.5,
             )
