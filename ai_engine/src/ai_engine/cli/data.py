@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from ai_engine.cli.context import settings_of
+from ai_engine.cli.table import echo_table
 from ai_engine.domain.enums import MarketType
 from ai_engine.domain.errors import BadMarketData, DomainValueError
 from ai_engine.marketdata.check import CheckReport, check_store
@@ -74,10 +75,7 @@ def list_(
     rows = [_list_row(info) for info in infos]
     header = ("VENUE", "MARKET", "SYMBOL", "SERIES", "FIRST (UTC)", "LAST (UTC)", "ROWS", "GAPS",
               "MISSING", "LARGEST GAP")  # fmt: skip
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        typer.echo("  ".join(cells).rstrip())
+    echo_table(header, rows, indent="")
 
 
 @app.command("check")

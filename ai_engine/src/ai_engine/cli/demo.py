@@ -16,7 +16,7 @@ from ai_engine.infra.errors import ServiceError
 from ai_engine.infra.local_services import up
 from ai_engine.infra.urls import mask_url
 from ai_engine.marketdata.importer import expand_paths, import_files
-from ai_engine.marketdata.intervals import iso
+from ai_engine.marketdata.intervals import iso, to_ms
 from ai_engine.marketdata.inventory import SeriesInfo, list_series
 from ai_engine.marketdata.series import DataKind
 from ai_engine.marketdata.store import BarStore
@@ -69,7 +69,7 @@ def demo(
 
 
 def _span(info: SeriesInfo) -> tuple[str, str]:
-    return iso(int(info.first.timestamp() * 1000)), iso(int(info.last.timestamp() * 1000))
+    return iso(to_ms(info.first)), iso(to_ms(info.last))
 
 
 def _gaps(info: SeriesInfo) -> str:
