@@ -1,0 +1,68 @@
+"""The knobs of the fill model: how the synthetic book is shaped and what trading costs.
+
+Every value is a ``Decimal`` (or an ``int`` count) so that the same parameters give the same
+fills to the last digit, in the simulated exchange and in the backtester alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ai_engine.domain import DomainValueError, to_decimal
+
+_BPS = Decimal(10_000)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookParams:
+    """Shape of the book built from a bar (formulas in ``book.py`` and docs/sim-exchange.md).
+
+    ``half_spread_bps``: distance from mid to the best bid/ask, at least one tick.
+    ``level_spacing_bps``: distance between consecutive levels, at least one tick.
+    ``levels``: price levels per side.
+    ``depth_fraction``: share of the bar's base volume shown on EACH side, split evenly over
+    the levels; 0.5 with 20 levels puts 2.5 % of the bar's volume on every level.
+    """
+
+    half_spread_bps: Decimal = Decimal("0.5")
+    level_spacing_bps: Decimal = Decimal(1)
+    levels: int = 20
+    depth_fraction: Decimal = Decimal("0.5")
+
+    def __post_init__(self) -> None:
+        for name in ("half_spread_bps", "level_spacing_bps", "depth_fraction"):
+            value = to_decimal(getattr(self, name), what=name)
+            if value < 0:
+                raise DomainValueError(f"{name} must not be negative, got {value}")
+            object.__setattr__(self, name, value)
+        if isinstance(self.levels, bool) or not 1 <= self.levels <= 5000:
+            raise DomainValueError(f"levels must be 1..5000, got {self.levels}")
+
+    @staticmethod
+    def bps(value: Decimal, bps: Decimal) -> Decimal:
+        """``value`` times ``bps`` basis points (exact: a finite Decimal divided by 10^4)."""
+        return value * bps / _BPS
+
+
+@dataclass(frozen=True, slots=True)
+class FeeRates:
+    """Commission rates as fractions: Binance spot's default 0.1 % is ``Decimal("0.001")``."""
+
+    maker: Decimal = Decimal("0.001")
+    taker: Decimal = Decimal("0.001")
+
+    def __post_init__(self) -> None:
+        for name in ("maker", "taker"):
+            value = to_decimal(getattr(self, name), what=f"{name} fee")
+            if not 0 <= value < 1:
+                raise DomainValueError(f"{name} fee rate must be in [0, 1), got {value}")
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_bps(cls, maker_bps: Decimal | int | str, taker_bps: Decimal | int | str) -> FeeRates:
+        """``FeeRates.from_bps(10, 10)`` is 0.1 % / 0.1 %."""
+        return cls(
+            maker=to_decimal(maker_bps, what="maker bps") / _BPS,
+            taker=to_decimal(taker_bps, what="taker bps") / _BPS,
+        )
