@@ -29,6 +29,7 @@ demo: setup ## start local services, migrate, import the bundled real data, prin
 
 bench: setup ## performance benchmarks (not tests); reads ../shared/data when present
 	$(BIN)/python $(ENGINE)/benchmarks/bench_store.py
+	$(BIN)/python $(ENGINE)/benchmarks/bench_sim_orders.py
 
 services-up: setup ## start local PostgreSQL and Redis under var/
 	$(BIN)/tradingbot services up

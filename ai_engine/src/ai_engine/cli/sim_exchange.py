@@ -1,0 +1,93 @@
+"""`tradingbot sim-exchange`: the simulated Binance exchange replaying the market-data store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ai_engine.cli.context import settings_of
+from ai_engine.domain import DomainValueError
+from ai_engine.marketdata import UnknownSeries
+from ai_engine.marketdata.intervals import iso
+from ai_engine.simexchange import AccountSpec, RunningSim, SimConfig, serve_forever
+from ai_engine.simexchange.config import parse_fees_bps, parse_speed
+
+
+def sim_exchange(
+    ctx: typer.Context,
+    port: int = typer.Option(9100, help="Port to listen on (0: any free port)."),
+    host: str = typer.Option(
+        "127.0.0.1", help="Bind address. The /sim admin API has no auth: keep it local."
+    ),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Market-data store (default: the global --data-dir/settings)."
+    ),
+    symbols: str = typer.Option("BTCUSDT,ETHUSDT", help="Comma-separated symbols to list."),
+    start: str | None = typer.Option(
+        None, help="Replay start, ISO 8601 (UTC if no offset); default: first common bar."
+    ),
+    speed: str = typer.Option(
+        "1", help="Replay speed: x times real time, 'max', or 0 (manual: POST /sim/clock/advance)."
+    ),
+    account: list[str] = typer.Option(
+        [], "--account", help="KEY:SECRET:USDT=10000,BTC=0 (repeatable)."
+    ),
+    fees_bps: str = typer.Option("10,10", help="Default maker,taker fees in basis points."),
+    seed: int = typer.Option(0, help="Seed for generated client order ids."),
+    weight_limit: int = typer.Option(6000, help="Request weight per IP per minute."),
+    orders_per_10s: int = typer.Option(100, help="New orders per account per 10 seconds."),
+) -> None:
+    """Serve Binance's spot REST API over replayed bars; python-binance talks to it unchanged."""
+    try:
+        config = SimConfig(
+            data_dir=data_dir or settings_of(ctx).store_dir,
+            symbols=tuple(s.strip().upper() for s in symbols.split(",") if s.strip()),
+            start=_parse_start(start),
+            speed=parse_speed(speed),
+            accounts=tuple(AccountSpec.parse(text) for text in account),
+            fees=parse_fees_bps(fees_bps),
+            seed=seed,
+            host=host,
+            port=port,
+            weight_limit=weight_limit,
+            orders_per_10s=orders_per_10s,
+        )
+        _run(serve_forever(config, _announce))
+    except (ValueError, KeyError, DomainValueError, UnknownSeries, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop where installed (it comes with uvicorn[standard]): a faster event loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is in the lock on Linux
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
+def _parse_start(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _announce(sim: RunningSim) -> None:
+    exchange = sim.exchange
+    clock = exchange.clock
+    typer.echo(f"sim exchange on {sim.base_url}  (python-binance: API_URL = {sim.api_url})")
+    typer.echo(
+        f"replay {', '.join(exchange.specs)} from {iso(clock.now_ms())} to {iso(clock.end_ms)}"
+        f", speed {'manual' if clock.is_manual else clock.speed}"
+    )
+    keys = [spec.api_key for spec in exchange.config.accounts]
+    typer.echo(f"accounts: {', '.join(keys) or 'none (POST /sim/accounts)'}; Ctrl-C stops")

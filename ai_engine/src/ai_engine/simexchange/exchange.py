@@ -1,0 +1,166 @@
+"""The simulated exchange's state: replay clock, market source, matching engine, API keys.
+
+``sync()`` feeds the matching engine every bar that closed since the last call, in time
+order across symbols, before any request looks at market data or orders. Bars that cannot
+touch a resting order are skipped (found with numpy), so a clock jump over days of history
+costs little unless orders rest near the price.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import string
+import time
+import zlib
+from collections.abc import Callable
+from decimal import Decimal
+
+from ai_engine.domain import OrderSide, OrderType, to_epoch_ms
+from ai_engine.marketdata import BarStore
+from ai_engine.matching import Execution, MatchingEngine, SimOrder
+from ai_engine.simexchange.clock import ReplayClock
+from ai_engine.simexchange.config import AccountSpec, SimConfig
+from ai_engine.simexchange.market import BAR_MS, ReplayMarket, Thresholds
+from ai_engine.simexchange.symbols import SymbolSpec, spec_for
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+class SimExchange:
+    def __init__(self, config: SimConfig, *, monotonic: Callable[[], float] = time.monotonic):
+        self.config = config
+        self.specs: dict[str, SymbolSpec] = {symbol: spec_for(symbol) for symbol in config.symbols}
+        instruments = {symbol: spec.instrument for symbol, spec in self.specs.items()}
+        self.market = ReplayMarket(BarStore(config.data_dir), instruments)
+        start = (
+            to_epoch_ms(config.start)
+            if config.start is not None
+            else self.market.first_common_close()
+        )
+        self.clock = ReplayClock(start, self.market.last_close(), config.speed, monotonic)
+        self.engine = MatchingEngine(instruments.values(), config.book)
+        self._secrets: dict[str, bytes] = {}
+        self._processed = dict.fromkeys(self.specs, 0)  # bars of each symbol fed so far
+        self._next_due = -math.inf
+        self._now_ms = self.clock.now_ms()
+        self._rng = random.Random(config.seed)
+        for account in config.accounts:
+            self.add_account(account)
+        self.sync()
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def add_account(self, spec: AccountSpec) -> None:
+        """Open an account; ``ValueError`` if the API key is taken."""
+        if spec.api_key in self._secrets:
+            raise ValueError(f"API key {spec.api_key!r} exists")
+        self.engine.open_account(spec.api_key, dict(spec.balances), spec.fees or self.config.fees)
+        self._secrets[spec.api_key] = spec.secret.encode()
+
+    def secret(self, api_key: str) -> bytes | None:
+        return self._secrets.get(api_key)
+
+    def new_client_order_id(self) -> str:
+        """A Binance-looking generated id (22 characters), reproducible through ``seed``."""
+        return "".join(self._rng.choices(_ID_ALPHABET, k=22))
+
+    # -- time ----------------------------------------------------------------------------
+
+    def now_ms(self) -> int:
+        """The market's now: the replay time of the last ``sync`` (requests sync first, so an
+        order is always timed and matched against the same bars)."""
+        return self._now_ms
+
+    def advance(self, ms: int) -> list[Execution]:
+        """Move the replay clock forward and process the bars that closed meanwhile."""
+        self.clock.advance(ms)
+        return self.sync()
+
+    def advance_bars(self, bars: int) -> list[Execution]:
+        """Move to the close of the ``bars``-th bar from now (the clock lands on closes)."""
+        now = self.clock.now_ms()
+        target = (now // BAR_MS + bars) * BAR_MS
+        return self.advance(max(0, target - now))
+
+    def sync(self) -> list[Execution]:
+        """Feed the engine every bar closed by now; returns the fills that produced."""
+        now = self._now_ms = self.clock.now_ms()
+        if now < self._next_due:
+            return []
+        targets = {symbol: self.market.closed_count(symbol, now) for symbol in self.specs}
+        upcoming = {
+            symbol: self._next_bar(symbol, targets[symbol])
+            for symbol in self.specs
+            if self._processed[symbol] < targets[symbol]
+        }
+        fills: list[Execution] = []
+        while upcoming:
+            symbol = min(upcoming, key=lambda name: (upcoming[name][0], name))
+            index = upcoming[symbol][1]
+            fills += self.engine.on_bar(symbol, self.market.bar(symbol, index))
+            self._processed[symbol] = index + 1
+            if index + 1 < targets[symbol]:
+                upcoming[symbol] = self._next_bar(symbol, targets[symbol])
+            else:
+                del upcoming[symbol]
+        self._next_due = min(
+            (
+                self.market.close_time(symbol, count)
+                for symbol, count in self._processed.items()
+                if count < self.market.count(symbol)
+            ),
+            default=math.inf,
+        )
+        return fills
+
+    def _next_bar(self, symbol: str, target: int) -> tuple[int, int]:
+        """(open time, index) of the next bar to feed: one that may fill, else the newest."""
+        start = self._processed[symbol]
+        index = None
+        if self.engine.has_resting(symbol):
+            thresholds = self._thresholds(symbol)
+            index = self.market.interesting_from(symbol, start, target - 1, thresholds)
+        if index is None:
+            index = target - 1
+        return self.market.open_time(symbol, index), index
+
+    def _thresholds(self, symbol: str) -> Thresholds:
+        """Conservative price levels at which a bar may matter to a resting order (widened
+        by a tick so float rounding can only add bars, never drop one)."""
+        tick = self.specs[symbol].instrument.tick_size
+        low, high = -math.inf, math.inf
+        for order in self.engine.resting(symbol):
+            level = order.price if order.is_working else order.stop_price
+            if _watches_low(order):
+                low = max(low, float(level + tick))
+            else:
+                high = min(high, float(level - tick))
+        return Thresholds(low, high)
+
+    # -- views ---------------------------------------------------------------------------
+
+    def last_price(self, symbol: str) -> Decimal | None:
+        bar = self.engine.last_bar(symbol)
+        return None if bar is None else bar.close.value
+
+    def book_update_id(self, symbol: str) -> int:
+        """Depth's ``lastUpdateId``: grows with every bar and every fill."""
+        bar = self.engine.last_bar(symbol)
+        minute = 0 if bar is None else to_epoch_ms(bar.open_time) // BAR_MS
+        return minute * 1_000_000 + len(self.engine.fills) % 1_000_000
+
+    def uid(self, api_key: str) -> int:
+        """A stable account number for ``GET /api/v3/account``."""
+        return zlib.crc32(api_key.encode())
+
+    def open_orders(self, api_key: str, symbol: str | None = None) -> list[SimOrder]:
+        return self.engine.open_orders(api_key, symbol)
+
+
+def _watches_low(order: SimOrder) -> bool:
+    """Whether the bar's low decides this order (a resting buy, or a stop firing downwards)."""
+    if order.is_working:
+        return order.side is OrderSide.BUY
+    upward = (order.order_type is OrderType.STOP_LIMIT) == (order.side is OrderSide.BUY)
+    return not upward
