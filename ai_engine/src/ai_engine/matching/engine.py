@@ -29,6 +29,7 @@ from ai_engine.matching.book import SyntheticBook, TakePlan
 from ai_engine.matching.errors import OrderRejected, RejectReason
 from ai_engine.matching.filters import check_filters
 from ai_engine.matching.ledger import Ledger
+from ai_engine.matching.order_lists import OrderList, OrderLists
 from ai_engine.matching.orders import ZERO, Execution, OrderRequest, SimOrder, SubmitResult
 from ai_engine.matching.params import BookParams, FeeRates
 from ai_engine.matching.registry import OrderRegistry
@@ -67,6 +68,7 @@ class MatchingEngine:
         self._markets = {inst.symbol: _Market(inst) for inst in instruments}
         self._accounts: dict[str, _Account] = {}
         self._registry = OrderRegistry(self._markets)
+        self.lists = OrderLists(self._registry, self.ledger)  # OCO pairs: linked legs, one lock
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -129,8 +131,10 @@ class MatchingEngine:
                 continue
             if not order.is_working:
                 if stop_triggered(order.order_type, order.side, order.stop_price, bar):
+                    self.lists.fired(order, close_ms)
                     fills += self._trigger(market, order, bar, close_ms)
             elif trades_through(order.side, order.price, bar):
+                self.lists.fired(order, close_ms)
                 fills += self._fill_resting(market, order, close_ms)
         market.last_bar, market.last_open_ms = bar, open_ms
         market.book = SyntheticBook.from_bar(bar, market.instrument, self.params)
@@ -176,6 +180,8 @@ class MatchingEngine:
         order = self.order(account_id, symbol, order_id=order_id, client_order_id=client_order_id)
         if order is None or not order.is_open:
             raise OrderRejected(RejectReason.UNKNOWN_ORDER, f"{symbol} {order_id or ''}")
+        if self.lists.is_linked(order):
+            return self.lists.cancel(order, now_ms)  # the whole OCO, its one lock released once
         self._release(self._account(account_id), order)
         canceled = order.changed(status=OrderStatus.CANCELED, locked=ZERO, update_ms=now_ms)
         self._registry.save(canceled)
@@ -183,10 +189,26 @@ class MatchingEngine:
 
     def cancel_all(self, account_id: str, symbol: str, now_ms: int) -> list[SimOrder]:
         """Cancel every open order of the account on ``symbol`` (order-id order)."""
-        return [
-            self.cancel(account_id, symbol, order_id=order.order_id, now_ms=now_ms)
-            for order in self.open_orders(account_id, symbol)
-        ]
+        ids = {order.order_id for order in self.open_orders(account_id, symbol)}
+        for order_id in sorted(ids):
+            if order_id in self._registry.open_on(symbol):  # an OCO leg goes with its sibling
+                self.cancel(account_id, symbol, order_id=order_id, now_ms=now_ms)
+        return [order for order in self.orders(account_id, symbol) if order.order_id in ids]
+
+    def submit_oco(
+        self, legs: Sequence[OrderRequest], list_client_id: str, now_ms: int
+    ) -> OrderList:
+        """Place two orders as an OCO list: both rest under one lock (rules in order_lists)."""
+        market = self._market(legs[0].symbol)
+        for leg in legs:
+            self.check(leg)
+            if self._registry.client_id_is_open(leg.account_id, leg.client_order_id):
+                raise OrderRejected(RejectReason.DUPLICATE_ORDER, leg.client_order_id)
+        first, inst = market.next_order_id, market.instrument
+        orders = [SimOrder.accept(leg, first + i, inst, now_ms) for i, leg in enumerate(legs)]
+        placed = self.lists.open(orders, self._require_book(market), list_client_id, now_ms)
+        market.next_order_id += len(orders)
+        return placed
 
     def order(
         self,

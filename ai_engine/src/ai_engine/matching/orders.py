@@ -94,6 +94,7 @@ class SimOrder:
     eligible_from_ms: int  # bars opening at or after this may fill or trigger it
     lock_asset: str
     locked: Decimal  # still locked for this order
+    order_list_id: int = -1  # the OCO list it is a leg of (order_lists); -1: none
 
     @classmethod
     def accept(

@@ -1,0 +1,193 @@
+"""The futures engine's shared state and the small services every part of it uses: markets,
+accounts, the registry, ids, marks, margin figures, income entries and the event log.
+
+The order, algo, liquidation and funding modules are functions over a ``Core``; ``engine.py``
+is the public face. Nothing here reads a clock or draws a random number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ai_engine.domain import Bar, Instrument
+from ai_engine.domain.decimals import exact, wide_divide
+from ai_engine.matching.book import SyntheticBook
+from ai_engine.matching.futures.account import FuturesAccount, money
+from ai_engine.matching.futures.brackets import BTCUSDT_BRACKETS, BracketTable
+from ai_engine.matching.futures.errors import FuturesReject, FuturesRejected
+from ai_engine.matching.futures.events import (
+    AccountEvent,
+    AccountReason,
+    FuturesEvent,
+    PositionSnapshot,
+)
+from ai_engine.matching.futures.margin import AccountMargin, account_margin
+from ai_engine.matching.futures.records import ZERO, Income, IncomeType
+from ai_engine.matching.futures.registry import FuturesRegistry
+from ai_engine.matching.params import BookParams
+
+
+@dataclass(slots=True)
+class FuturesMarket:
+    instrument: Instrument
+    brackets: BracketTable
+    last_bar: Bar | None = None
+    last_open_ms: int | None = None
+    book: SyntheticBook | None = None  # built from last_bar on first use, until the next bar
+    next_order_id: int = 1
+    next_trade_id: int = 1
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+    @property
+    def mark(self) -> Decimal | None:
+        """The mark price: the close of the last closed bar (see docs/sim-exchange.md)."""
+        return None if self.last_bar is None else self.last_bar.close.value
+
+
+class Core:
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        params: BookParams,
+        brackets: Mapping[str, BracketTable],
+        *,
+        price_band: Decimal,
+        keep_events: bool,
+    ) -> None:
+        self.params = params
+        self.price_band = price_band  # a limit price may be at most this far from the mark
+        self.markets = {
+            inst.symbol: FuturesMarket(inst, brackets.get(inst.symbol, BTCUSDT_BRACKETS))
+            for inst in instruments
+        }
+        self.accounts: dict[str, FuturesAccount] = {}
+        self.registry = FuturesRegistry(self.markets)
+        self.events: list[FuturesEvent] = []
+        self.keep_events = keep_events
+        self.next_algo_id = 1
+        self.next_tran_id = 1
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def market(self, symbol: str) -> FuturesMarket:
+        market = self.markets.get(symbol)
+        if market is None:
+            raise FuturesRejected(FuturesReject.UNKNOWN_SYMBOL, symbol)
+        return market
+
+    def account(self, account_id: str) -> FuturesAccount:
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise FuturesRejected(FuturesReject.UNKNOWN_ACCOUNT, account_id)
+        return account
+
+    def book(self, market: FuturesMarket) -> SyntheticBook:
+        if market.book is None:
+            if market.last_bar is None:
+                raise FuturesRejected(FuturesReject.NO_MARKET, market.symbol)
+            market.book = SyntheticBook.from_bar(market.last_bar, market.instrument, self.params)
+        return market.book
+
+    def mark_of(self, symbol: str) -> Decimal:
+        mark = self.markets[symbol].mark
+        if mark is None:
+            raise FuturesRejected(FuturesReject.NO_MARKET, symbol)
+        return mark
+
+    def table_of(self, symbol: str) -> BracketTable:
+        return self.markets[symbol].brackets
+
+    # -- margin --------------------------------------------------------------------------
+
+    def open_order_initial(self, account: FuturesAccount) -> dict[str, Decimal]:
+        """Initial margin of the open non-reduce-only orders, per symbol."""
+        totals: dict[str, Decimal] = {}
+        for order in self.registry.open_orders(account.account_id, self.markets):
+            if order.reduce_only:
+                continue
+            leverage = account.state(self.markets[order.symbol].instrument).leverage
+            amount = money(wide_divide(order.remaining * order.price, Decimal(leverage)))
+            with exact():
+                totals[order.symbol] = totals.get(order.symbol, ZERO) + amount
+        return totals
+
+    def margin(self, account: FuturesAccount) -> AccountMargin:
+        return account_margin(
+            account, self.mark_of, self.table_of, self.open_order_initial(account)
+        )
+
+    # -- records -------------------------------------------------------------------------
+
+    def income(
+        self,
+        account: FuturesAccount,
+        symbol: str,
+        kind: IncomeType,
+        amount: Decimal,
+        ts_ms: int,
+        *,
+        trade_id: int | None = None,
+        info: str = "",
+    ) -> Income:
+        entry = Income(
+            tran_id=self.next_tran_id,
+            account_id=account.account_id,
+            symbol=symbol,
+            income_type=kind,
+            amount=amount,
+            asset=account.asset,
+            time_ms=ts_ms,
+            trade_id=trade_id,
+            info=info,
+        )
+        self.next_tran_id += 1
+        self.registry.add_income(entry)
+        return entry
+
+    def emit(self, event: FuturesEvent) -> None:
+        if self.keep_events:
+            self.events.append(event)
+
+    def account_changed(
+        self,
+        account: FuturesAccount,
+        reason: AccountReason,
+        ts_ms: int,
+        symbols: tuple[str, ...],
+        change: Decimal = ZERO,
+    ) -> None:
+        """Record an ACCOUNT_UPDATE-like event with the balance and the named positions."""
+        if not self.keep_events:
+            return
+        positions = []
+        for symbol in symbols:
+            state = account.state(self.markets[symbol].instrument)
+            mark = self.markets[symbol].mark
+            positions.append(
+                PositionSnapshot(
+                    symbol=symbol,
+                    amount=state.quantity,
+                    entry_price=state.entry_price,
+                    realised=state.position.realised_pnl_gross,
+                    unrealised=ZERO if mark is None else state.unrealised(mark),
+                    margin_type=state.margin_type,
+                    isolated_wallet=state.isolated_wallet,
+                )
+            )
+        self.emit(
+            AccountEvent(
+                ts_ms=ts_ms,
+                account_id=account.account_id,
+                reason=reason,
+                asset=account.asset,
+                wallet=account.wallet,
+                cross_wallet=account.cross_wallet,
+                balance_change=change,
+                positions=tuple(positions),
+            )
+        )

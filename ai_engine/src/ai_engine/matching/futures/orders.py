@@ -1,0 +1,153 @@
+"""Regular futures orders (MARKET, LIMIT GTC/IOC/FOK/GTX): placement, cancel, resting fills.
+
+Matching is the spot fill model's: the synthetic book of the last closed bar, takers walk it
+level by level, resting limits fill completely as maker when a later bar trades through them.
+
+reduceOnly: refused (-2022) when it cannot reduce the position at placement; at every fill it
+is cut to what still reduces, and whatever would add to the position expires instead. So a
+reduce-only order never increases |position|.
+GTX (post-only): refused when it would take. FOK: expires unfilled unless the book fills it.
+"""
+
+from __future__ import annotations
+
+from ai_engine.domain import Bar, LiquiditySide, OrderStatus, OrderType, TimeInForce
+from ai_engine.matching.book import TakePlan
+from ai_engine.matching.futures.account import money
+from ai_engine.matching.futures.checks import check_band, check_filters, check_margin
+from ai_engine.matching.futures.core import Core, FuturesMarket
+from ai_engine.matching.futures.errors import FuturesReject, FuturesRejected
+from ai_engine.matching.futures.events import ExecutionType, OrderEvent
+from ai_engine.matching.futures.execution import close_out, execute, take
+from ai_engine.matching.futures.records import (
+    ZERO,
+    FuturesOrder,
+    FuturesOrderRequest,
+    FuturesSubmitResult,
+)
+from ai_engine.matching.rules import trades_through
+
+_NOTHING = TakePlan((), False)
+_TAKES_ONLY = (TimeInForce.IOC, TimeInForce.FOK)
+
+
+def validate(core: Core, request: FuturesOrderRequest) -> None:
+    """Every check ``submit`` makes before it trades (filters, band, reduce-only, margin)."""
+    _prepare(core, request)
+
+
+def _prepare(core: Core, request: FuturesOrderRequest) -> TakePlan:
+    market = core.market(request.symbol)
+    account = core.account(request.account_id)
+    if core.registry.client_id_is_open(request.account_id, request.client_order_id):
+        raise FuturesRejected(FuturesReject.DUPLICATE_ORDER, request.client_order_id)
+    book = core.book(market)
+    inst, side = market.instrument, request.side
+    state = account.state(inst)
+    check_filters(
+        inst, request.quantity, request.price, book.mid, exempt_notional=request.reduce_only
+    )
+    if request.price is not None:
+        check_band(side, request.price, core.mark_of(request.symbol), core.price_band)
+    quantity = request.quantity
+    if request.reduce_only:
+        quantity = min(quantity, state.reducible(side))
+        if quantity == 0:
+            raise FuturesRejected(FuturesReject.REDUCE_ONLY_REJECTED, request.client_order_id)
+    if request.order_type is OrderType.MARKET:
+        plan = book.plan(side, quantity=quantity)
+        worst = plan.takes[-1].price if plan.takes else book.mid
+        if not request.reduce_only:
+            fee = money(plan.quote * account.fees.taker)
+            check_margin(core, account, state, market.brackets, side, quantity, worst, fee)
+        return plan
+    assert request.price is not None
+    marketable = book.is_marketable(side, request.price)
+    if request.time_in_force is TimeInForce.GTX and marketable:
+        raise FuturesRejected(FuturesReject.POST_ONLY_REJECTED, request.client_order_id)
+    if not request.reduce_only:
+        check_margin(core, account, state, market.brackets, side, quantity, request.price)
+    if not marketable:
+        return _NOTHING
+    return book.plan(side, quantity=quantity, limit=request.price)
+
+
+def submit(core: Core, request: FuturesOrderRequest, now_ms: int) -> FuturesSubmitResult:
+    plan = _prepare(core, request)
+    market = core.market(request.symbol)
+    account = core.account(request.account_id)
+    order = FuturesOrder(
+        account_id=request.account_id,
+        symbol=request.symbol,
+        order_id=market.next_order_id,
+        client_order_id=request.client_order_id,
+        side=request.side,
+        order_type=request.order_type,
+        orig_type=request.order_type,
+        time_in_force=request.time_in_force,
+        quantity=request.quantity,
+        price=request.price or ZERO,
+        stop_price=ZERO,
+        reduce_only=request.reduce_only,
+        close_position=False,
+        status=OrderStatus.ACCEPTED,
+        executed_quantity=ZERO,
+        cumulative_quote=ZERO,
+        realised_pnl=ZERO,
+        time_ms=now_ms,
+        update_ms=now_ms,
+        eligible_from_ms=now_ms,
+    )
+    market.next_order_id += 1
+    core.emit(OrderEvent(now_ms, order, ExecutionType.NEW))
+    if request.time_in_force is TimeInForce.FOK and not plan.complete:
+        plan = _NOTHING
+    order, trades = take(core, market, account, core.book(market), order, plan, now_ms)
+    if order.remaining == 0:
+        core.registry.save(order)
+    elif order.order_type is OrderType.MARKET or order.time_in_force in _TAKES_ONLY:
+        order = close_out(core, order, OrderStatus.EXPIRED, now_ms)
+    elif request.reduce_only and account.state(market.instrument).reducible(order.side) == 0:
+        order = close_out(core, order, OrderStatus.EXPIRED, now_ms)  # the rest would add
+    else:
+        core.registry.save(order)  # rests (GTC, GTX)
+    return FuturesSubmitResult(order, tuple(trades))
+
+
+def cancel(
+    core: Core,
+    account_id: str,
+    symbol: str,
+    order_id: int | None,
+    client_order_id: str | None,
+    now_ms: int,
+) -> FuturesOrder:
+    core.market(symbol)
+    order = core.registry.find(account_id, symbol, order_id, client_order_id)
+    if order is None or not order.is_open:
+        raise FuturesRejected(FuturesReject.UNKNOWN_ORDER, f"{symbol} {order_id or ''}")
+    return close_out(core, order, OrderStatus.CANCELED, now_ms)
+
+
+def fill_resting(core: Core, market: FuturesMarket, bar: Bar, open_ms: int, close_ms: int) -> None:
+    """Fill, as maker at their price, the resting orders ``bar`` trades through (id order)."""
+    resting = core.registry.open_on(market.symbol)
+    for order_id in list(resting):
+        order = resting.get(order_id)
+        if order is None or open_ms < order.eligible_from_ms:
+            continue
+        if not trades_through(order.side, order.price, bar):
+            continue
+        account = core.account(order.account_id)
+        quantity = order.remaining
+        if order.reduce_only:
+            quantity = min(quantity, account.state(market.instrument).reducible(order.side))
+        if quantity > 0:
+            order, _ = execute(
+                core, market, account, order, order.price, quantity, close_ms,
+                liquidity=LiquiditySide.MAKER,
+            )  # fmt: skip
+        if order.remaining > 0:  # a reduce-only order with nothing left to reduce
+            close_out(core, order, OrderStatus.EXPIRED, close_ms)
+        else:
+            core.registry.save(order)
