@@ -1,0 +1,67 @@
+"""The USD-M perpetuals the simulated exchange lists, with Binance's own filter values.
+
+Values are Binance's published USD-M ``exchangeInfo`` filters and leverage brackets for these
+symbols (2024-2025); only symbols whose real values are known belong here. Add a row to list
+another perpetual (its USD-M 1m bars, and ideally funding events, must be in the store).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ai_engine.domain import Instrument, InstrumentId, MarketType, Venue
+from ai_engine.matching.futures import BTCUSDT_BRACKETS, BracketTable
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FuturesSymbolSpec:
+    instrument: Instrument
+    brackets: BracketTable
+    min_price: Decimal
+    max_price: Decimal
+    market_max_quantity: Decimal  # MARKET_LOT_SIZE
+    price_precision: int  # decimals Binance prints prices with
+    quantity_precision: int
+    onboard_ms: int
+    max_orders: int = 200  # MAX_NUM_ORDERS
+    max_algo_orders: int = 10  # MAX_NUM_ALGO_ORDERS
+    price_band: Decimal = Decimal("0.05")  # PERCENT_PRICE: multiplierUp 1.05 / Down 0.95
+    liquidation_fee: Decimal = Decimal("0.0125")  # published; see docs for what we charge
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+
+USDM_SYMBOLS: dict[str, FuturesSymbolSpec] = {
+    "BTCUSDT": FuturesSymbolSpec(
+        instrument=Instrument(
+            id=InstrumentId(Venue.SIM, MarketType.USDM, "BTCUSDT"),
+            base_asset="BTC",
+            quote_asset="USDT",
+            settlement_asset="USDT",
+            tick_size=Decimal("0.10"),
+            lot_step=Decimal("0.001"),
+            min_quantity=Decimal("0.001"),
+            max_quantity=Decimal("1000"),
+            min_notional=Decimal("100"),
+        ),
+        brackets=BTCUSDT_BRACKETS,
+        min_price=Decimal("556.80"),
+        max_price=Decimal("4529764"),
+        market_max_quantity=Decimal("120"),
+        price_precision=2,
+        quantity_precision=3,
+        onboard_ms=1569398400000,  # 2019-09-25, the contract's listing
+    ),
+}
+
+
+def futures_spec_for(symbol: str) -> FuturesSymbolSpec:
+    """The row for ``symbol``; ``KeyError`` naming what is listed if there is none."""
+    try:
+        return USDM_SYMBOLS[symbol]
+    except KeyError:
+        listed = ", ".join(USDM_SYMBOLS)
+        raise KeyError(f"{symbol} is not in the USD-M symbol table ({listed})") from None
