@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
+from aiohttp import ClientError
 
 from ai_engine.cli.context import settings_of
 from ai_engine.domain import DomainValueError
 from ai_engine.marketdata import UnknownSeries
 from ai_engine.marketdata.intervals import iso
-from ai_engine.simexchange import AccountSpec, RunningSim, SimConfig, serve_forever
+from ai_engine.simexchange import (
+    AccountSpec,
+    RunningSim,
+    SimConfig,
+    running_sim_exchange,
+    serve_forever,
+)
 from ai_engine.simexchange.config import parse_fees_bps, parse_speed
+from ai_engine.simexchange.futures.config import futures_config
+from ai_engine.simexchange.live import (
+    BINANCE_REST,
+    BINANCE_STREAMS,
+    LiveSource,
+    running_live_sim,
+)
 
 
 def sim_exchange(
@@ -41,6 +56,20 @@ def sim_exchange(
     seed: int = typer.Option(0, help="Seed for generated client order ids."),
     weight_limit: int = typer.Option(6000, help="Request weight per IP per minute."),
     orders_per_10s: int = typer.Option(100, help="New orders per account per 10 seconds."),
+    futures_symbols: str = typer.Option(
+        "", help="USD-M perpetuals to list under /fapi (comma-separated; --symbols '' for none)."
+    ),
+    futures_wallet: list[str] = typer.Option(
+        [], "--futures-wallet", help="KEY:USDT=10000: an account's futures wallet (repeatable)."
+    ),
+    futures_fees_bps: str = typer.Option("2,5", help="Futures maker,taker fees in basis points."),
+    source: str = typer.Option(
+        "replay", help="Market: 'replay' (the store) or 'live' (Binance klines, wall clock)."
+    ),
+    live_url: str = typer.Option(BINANCE_STREAMS, help="Kline stream base for --source live."),
+    live_rest_url: str = typer.Option(
+        BINANCE_REST, help="REST base for --source live (history, missed bars)."
+    ),
 ) -> None:
     """Serve Binance's spot REST API over replayed bars; python-binance talks to it unchanged."""
     try:
@@ -56,11 +85,23 @@ def sim_exchange(
             port=port,
             weight_limit=weight_limit,
             orders_per_10s=orders_per_10s,
+            futures=futures_config(futures_symbols, futures_wallet, futures_fees_bps),
         )
-        _run(serve_forever(config, _announce))
-    except (ValueError, KeyError, DomainValueError, UnknownSeries, OSError) as exc:
+        _run(serve_forever(config, _announce, _server(source, live_url, live_rest_url)))
+    except (ValueError, KeyError, DomainValueError, UnknownSeries, OSError, ClientError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+def _server(
+    source: str, ws_url: str, rest_url: str
+) -> Callable[[SimConfig], AbstractAsyncContextManager[RunningSim]]:
+    if source == "replay":
+        return running_sim_exchange
+    if source != "live":
+        raise ValueError(f"--source must be replay or live, not {source!r}")
+    live = LiveSource(ws_url=ws_url, rest_url=rest_url)
+    return lambda config: running_live_sim(config, live)
 
 
 def _run(main: Coroutine[Any, Any, None]) -> None:

@@ -1,9 +1,9 @@
 """The aiohttp application: Binance spot REST under ``/api``, the admin API under ``/sim``.
 
 Middlewares, outermost first: ``guard`` (any unexpected exception becomes Binance's 500/-1000,
-logged), then the caller's ``extra_middlewares`` (the slot where fault injection -- latency,
-dropped connections, 5xx bursts -- will plug in), then the routes. Every handler runs to
-completion without awaiting in between state changes, so one event loop needs no locks.
+logged), then ``faults.middleware`` (the rules posted to ``/sim/faults``; inert without any),
+then the caller's ``extra_middlewares``, then the routes. Every handler runs to completion
+without awaiting in between state changes, so one event loop needs no locks.
 """
 
 from __future__ import annotations
@@ -18,14 +18,16 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from ai_engine.simexchange import admin, errors
+from ai_engine.simexchange import admin, errors, faults, order_lists, trades_api
 from ai_engine.simexchange.auth import authenticate
 from ai_engine.simexchange.config import SimConfig
 from ai_engine.simexchange.exchange import SimExchange
+from ai_engine.simexchange.futures.routes import add_routes as add_futures_routes
 from ai_engine.simexchange.limits import OrderCounter, RequestWeights, wall_clock_ms
 from ai_engine.simexchange.market import BAR_MS
 from ai_engine.simexchange.params import RawParams
 from ai_engine.simexchange.spot_api import ENDPOINTS, Call, Endpoint, Reply, ServerState
+from ai_engine.simexchange.streams.routes import add_routes as add_stream_routes
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +113,14 @@ def create_app(
         orders=OrderCounter(config.orders_per_10s, config.orders_per_day, wall_ms),
         wall_ms=wall_ms,
     )
-    app = web.Application(middlewares=[guard, *extra_middlewares])
+    app = web.Application(middlewares=[guard, faults.middleware, *extra_middlewares])
     app[STATE] = state
-    for endpoint in ENDPOINTS:
+    for endpoint in (*ENDPOINTS, *order_lists.ENDPOINTS, *trades_api.ENDPOINTS):
         app.router.add_route(endpoint.method, endpoint.path, route(endpoint))
+    add_futures_routes(app, route)  # /fapi: USD-M perpetuals
     admin.add_routes(app, STATE)
+    add_stream_routes(app, STATE)  # WebSocket streams, WS-API, listen keys, /sim/streams
+    faults.install(app, config.weight_limit)  # /sim/faults; no rule, no fault
     app.cleanup_ctx.append(_clock_driver)
     return app
 
@@ -139,8 +144,9 @@ async def _drive(exchange: SimExchange) -> None:
         try:
             if clock.runs_in_real_time:
                 exchange.sync()
-            else:  # "max": one bar per turn of the loop, requests interleave
-                exchange.advance(BAR_MS)
+            else:  # "max": a batch of bars per turn, as fast as stream subscribers read them
+                exchange.advance(BAR_MS * exchange.bus.settings.max_speed_bars)
+                await exchange.bus.paced()
         except Exception:  # a bug: say so loudly, keep the server answering
             log.exception("replay clock step failed")
             await asyncio.sleep(1)

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ai_engine.matching import BookParams, FeeRates
+from ai_engine.simexchange.futures.config import FuturesConfig
 
 DEFAULT_SYMBOLS = ("BTCUSDT", "ETHUSDT")
 
@@ -100,9 +101,10 @@ class SimConfig:
     orders_per_day: int = 200_000
     ban_seconds: int = 120  # an IP that keeps going after a 429 is banned this long (418)
     tick_seconds: float = 0.2  # how often a running clock processes newly closed bars
+    futures: FuturesConfig = field(default_factory=FuturesConfig)  # USD-M: symbols, wallets
 
     def __post_init__(self) -> None:
-        if not self.symbols:
+        if not self.symbols and not self.futures.symbols:
             raise ValueError("at least one symbol is needed")
         if self.speed < 0 or math.isnan(self.speed):
             raise ValueError(f"speed must be >= 0, got {self.speed}")

@@ -21,25 +21,39 @@ from ai_engine.marketdata import BarStore
 from ai_engine.matching import Execution, MatchingEngine, SimOrder
 from ai_engine.simexchange.clock import ReplayClock
 from ai_engine.simexchange.config import AccountSpec, SimConfig
+from ai_engine.simexchange.futures.venue import FuturesVenue, replay_span
 from ai_engine.simexchange.market import BAR_MS, ReplayMarket, Thresholds
+from ai_engine.simexchange.streams.book_changes import BookChanges
+from ai_engine.simexchange.streams.bus import EventBus
+from ai_engine.simexchange.streams.publisher import Publisher
 from ai_engine.simexchange.symbols import SymbolSpec, spec_for
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
 class SimExchange:
-    def __init__(self, config: SimConfig, *, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        config: SimConfig,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        market: ReplayMarket | None = None,  # another source (live.LiveMarket); default: store
+        clock: ReplayClock | None = None,
+    ):
         self.config = config
         self.specs: dict[str, SymbolSpec] = {symbol: spec_for(symbol) for symbol in config.symbols}
         instruments = {symbol: spec.instrument for symbol, spec in self.specs.items()}
-        self.market = ReplayMarket(BarStore(config.data_dir), instruments)
-        start = (
-            to_epoch_ms(config.start)
-            if config.start is not None
-            else self.market.first_common_close()
-        )
-        self.clock = ReplayClock(start, self.market.last_close(), config.speed, monotonic)
+        self.market = market or ReplayMarket(BarStore(config.data_dir), instruments)
+        # USD-M perpetuals (``/fapi``): their own bars, engine, funding; synced with the spot side.
+        self.futures = FuturesVenue(config.futures, BarStore(config.data_dir), config.book)
+        first_close, last_close = replay_span(self.market, config.symbols, self.futures)
+        start = to_epoch_ms(config.start) if config.start is not None else first_close
+        self.clock = clock or ReplayClock(start, last_close, config.speed, monotonic)
         self.engine = MatchingEngine(instruments.values(), config.book)
+        # WebSocket fan-out shared by every producer: spot/usdm user events, market streams.
+        self.bus = EventBus()
+        self.books = BookChanges(self.bus.market_changed)  # depth update ids, REST and WS
+        self.events = Publisher(self.bus, self.engine, self.books)  # order changes -> user data
         self._secrets: dict[str, bytes] = {}
         self._processed = dict.fromkeys(self.specs, 0)  # bars of each symbol fed so far
         self._next_due = -math.inf
@@ -56,6 +70,7 @@ class SimExchange:
         if spec.api_key in self._secrets:
             raise ValueError(f"API key {spec.api_key!r} exists")
         self.engine.open_account(spec.api_key, dict(spec.balances), spec.fees or self.config.fees)
+        self.futures.add_account(spec.api_key)
         self._secrets[spec.api_key] = spec.secret.encode()
 
     def secret(self, api_key: str) -> bytes | None:
@@ -83,9 +98,14 @@ class SimExchange:
         target = (now // BAR_MS + bars) * BAR_MS
         return self.advance(max(0, target - now))
 
+    def market_changed(self) -> None:
+        """Bars were added to the market (a live source): look again at the next ``sync``."""
+        self._next_due = -math.inf
+
     def sync(self) -> list[Execution]:
         """Feed the engine every bar closed by now; returns the fills that produced."""
         now = self._now_ms = self.clock.now_ms()
+        self.futures.sync(now, self.bus)  # bars, funding, countdowns of the perpetuals
         if now < self._next_due:
             return []
         targets = {symbol: self.market.closed_count(symbol, now) for symbol in self.specs}
@@ -98,7 +118,7 @@ class SimExchange:
         while upcoming:
             symbol = min(upcoming, key=lambda name: (upcoming[name][0], name))
             index = upcoming[symbol][1]
-            fills += self.engine.on_bar(symbol, self.market.bar(symbol, index))
+            fills += self.events.on_bar(symbol, self.market.bar(symbol, index))
             self._processed[symbol] = index + 1
             if index + 1 < targets[symbol]:
                 upcoming[symbol] = self._next_bar(symbol, targets[symbol])
@@ -112,6 +132,7 @@ class SimExchange:
             ),
             default=math.inf,
         )
+        self.bus.clock_moved(now)  # market streams may show the bars closed up to now
         return fills
 
     def _next_bar(self, symbol: str, target: int) -> tuple[int, int]:
@@ -145,10 +166,8 @@ class SimExchange:
         return None if bar is None else bar.close.value
 
     def book_update_id(self, symbol: str) -> int:
-        """Depth's ``lastUpdateId``: grows with every bar and every fill."""
-        bar = self.engine.last_bar(symbol)
-        minute = 0 if bar is None else to_epoch_ms(bar.open_time) // BAR_MS
-        return minute * 1_000_000 + len(self.engine.fills) % 1_000_000
+        """Depth's ``lastUpdateId``, the same counter the depth streams use."""
+        return self.books.update_id(symbol, self.engine.last_bar(symbol))
 
     def uid(self, api_key: str) -> int:
         """A stable account number for ``GET /api/v3/account``."""

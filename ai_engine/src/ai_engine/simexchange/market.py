@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ai_engine.domain import Bar, Instrument, Price, Quantity, Rounding, from_epoch_ms
+from ai_engine.domain import Bar, Instrument, MarketType, Price, Quantity, Rounding, from_epoch_ms
 from ai_engine.domain.decimals import snap_to_step
 from ai_engine.marketdata import Bars, BarStore, resample
 from ai_engine.marketdata.intervals import interval_ms
@@ -28,14 +28,20 @@ def to_decimal(value: float) -> Decimal:
 class ReplayMarket:
     """1m bars per symbol held in memory (numpy columns), converted to domain bars on demand."""
 
-    def __init__(self, store: BarStore, instruments: dict[str, Instrument]) -> None:
+    def __init__(
+        self,
+        store: BarStore,
+        instruments: dict[str, Instrument],
+        *,
+        market: MarketType = MarketType.SPOT,  # USDM: the perpetuals' own bars
+    ) -> None:
         self.instruments = instruments
         self._bars: dict[str, Bars] = {}
         self._close: dict[str, np.ndarray] = {}
         for symbol in instruments:
-            bars = store.load_bars(symbol, "1m")
+            bars = store.load_bars(symbol, "1m", market=market)
             if len(bars) == 0:
-                raise ValueError(f"no 1m bars of {symbol} in {store.root}")
+                raise ValueError(f"no {market} 1m bars of {symbol} in {store.root}")
             self._bars[symbol] = bars
             self._close[symbol] = bars.open_time + BAR_MS
 

@@ -13,7 +13,7 @@ import asyncio
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -55,14 +55,18 @@ async def running_sim_exchange(config: SimConfig, **app_options: Any) -> AsyncIt
         await runner.cleanup()
 
 
-async def serve_forever(config: SimConfig, on_ready: Callable[[RunningSim], None]) -> None:
-    """The CLI's loop: serve until SIGINT/SIGTERM."""
+async def serve_forever(
+    config: SimConfig,
+    on_ready: Callable[[RunningSim], None],
+    serve: Callable[[SimConfig], AbstractAsyncContextManager[RunningSim]] = running_sim_exchange,
+) -> None:
+    """The CLI's loop: serve until SIGINT/SIGTERM (``serve``: e.g. ``live.running_live_sim``)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with running_sim_exchange(config) as sim:
+    async with serve(config) as sim:
         on_ready(sim)
         await stop.wait()
 

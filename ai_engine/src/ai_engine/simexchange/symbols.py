@@ -82,6 +82,16 @@ SPOT_SYMBOLS: dict[str, SymbolSpec] = {
             max_qty="9000",
             market_max_qty="2000",
         ),
+        _spot(
+            "SOL",
+            "USDT",
+            tick="0.01",
+            step="0.001",
+            min_qty="0.001",
+            max_qty="9000000",
+            market_max_qty="30000",  # an estimate: check against a live exchangeInfo
+            max_price="10000",
+        ),
     )
 }
 

@@ -72,7 +72,9 @@ def _check_table(exchange: SimExchange, request: OrderRequest) -> None:
 def place(exchange: SimExchange, request: OrderRequest) -> SubmitResult:
     _check_table(exchange, request)
     with binance_errors():
-        return exchange.engine.submit(request, exchange.now_ms())
+        result = exchange.engine.submit(request, exchange.now_ms())
+    exchange.events.order_placed(result)  # user data stream, depth streams
+    return result
 
 
 def test(exchange: SimExchange, request: OrderRequest) -> None:
@@ -92,17 +94,20 @@ def find(exchange: SimExchange, api_key: str, ref: OrderRef) -> SimOrder:
 
 def cancel(exchange: SimExchange, api_key: str, ref: OrderRef) -> SimOrder:
     with binance_errors():
-        return exchange.engine.cancel(
+        canceled = exchange.engine.cancel(
             api_key,
             ref.symbol,
             order_id=ref.order_id,
             client_order_id=ref.client_order_id,
             now_ms=exchange.now_ms(),
         )
+    exchange.events.orders_canceled([canceled, *exchange.engine.lists.siblings(canceled)])
+    return canceled
 
 
 def cancel_all(exchange: SimExchange, api_key: str, symbol: str) -> list[SimOrder]:
     done = exchange.engine.cancel_all(api_key, symbol, exchange.now_ms())
+    exchange.events.orders_canceled(done)
     if not done:
         raise errors.unknown_order_cancel()  # what Binance answers when nothing is open
     return done

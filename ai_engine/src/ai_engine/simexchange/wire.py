@@ -70,7 +70,7 @@ def symbol_info(spec: SymbolSpec) -> Json:
         "quoteCommissionPrecision": ASSET_PRECISION,
         "orderTypes": list(ORDER_TYPES),
         "icebergAllowed": False,
-        "ocoAllowed": False,
+        "ocoAllowed": True,
         "otoAllowed": False,
         "quoteOrderQtyMarketAllowed": True,
         "allowTrailingStop": False,

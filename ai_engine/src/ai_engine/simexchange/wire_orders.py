@@ -38,7 +38,7 @@ def order_ack(order: SimOrder) -> Json:
     return {
         "symbol": order.symbol,
         "orderId": order.order_id,
-        "orderListId": -1,
+        "orderListId": order.order_list_id,
         "clientOrderId": order.client_order_id,
         "transactTime": order.time_ms,
     }
@@ -83,7 +83,7 @@ def order_status(order: SimOrder) -> Json:
     return {
         "symbol": order.symbol,
         "orderId": order.order_id,
-        "orderListId": -1,
+        "orderListId": order.order_list_id,
         "clientOrderId": order.client_order_id,
         "price": num(order.price),
         "origQty": num(order.quantity),
@@ -109,7 +109,7 @@ def canceled(order: SimOrder, cancel_id: str, now_ms: int) -> Json:
         "symbol": order.symbol,
         "origClientOrderId": order.client_order_id,
         "orderId": order.order_id,
-        "orderListId": -1,
+        "orderListId": order.order_list_id,
         "clientOrderId": cancel_id,
         "transactTime": now_ms,
         "price": num(order.price),
