@@ -89,3 +89,9 @@ def test_fee_rates_validate_and_convert_from_bps() -> None:
     assert FeeRates.from_bps(10, "7.5") == FeeRates(maker=D("0.001"), taker=D("0.00075"))
     with pytest.raises(DomainValueError):
         FeeRates(maker=D(1), taker=D(0))
+
+
+def test_fee_rates_pick_maker_or_taker_by_liquidity() -> None:
+    rates = FeeRates(maker=D("0.0002"), taker=D("0.0005"))
+    assert rates.rate(LiquiditySide.MAKER) == D("0.0002")
+    assert rates.rate(LiquiditySide.TAKER) == D("0.0005")

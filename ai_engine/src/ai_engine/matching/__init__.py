@@ -5,8 +5,9 @@ wraps it in Binance's protocol and the backtester drives it directly. Feed close
 order with ``MatchingEngine.on_bar`` and orders with ``submit``/``cancel``; read fills from the
 returned ``SubmitResult``/``Execution`` records or the whole log at ``MatchingEngine.fills``.
 The rules are stated in ``book.py`` (the synthetic book), ``rules.py`` (triggers, trade-through,
-fees), ``filters.py``, ``settlement.py`` (balances) and ``engine.py`` (order types), and in
-docs/sim-exchange.md.
+fees), ``filters.py``, ``settlement.py`` (balances), ``submission.py`` (order types on arrival),
+``resting_orders.py`` (what a closed bar does to resting orders) and ``order_lists.py`` (OCO),
+and in docs/sim-exchange.md; ``engine.py`` is the public face.
 """
 
 from ai_engine.matching.book import Level, SyntheticBook, Take, TakePlan

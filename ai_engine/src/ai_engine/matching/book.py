@@ -59,6 +59,9 @@ class TakePlan:
             return sum((take.price * take.quantity for take in self.takes), _ZERO)
 
 
+NO_TAKES = TakePlan((), False)  # what an order that does not take plans to get
+
+
 class SyntheticBook:
     """Bids (best = highest first) and asks (best = lowest first) of one instrument."""
 

@@ -24,7 +24,7 @@ from ai_engine.domain import OrderStatus, OrderType
 from ai_engine.matching.book import SyntheticBook
 from ai_engine.matching.errors import OrderRejected, RejectReason
 from ai_engine.matching.ledger import Ledger
-from ai_engine.matching.orders import ZERO, SimOrder
+from ai_engine.matching.orders import ZERO, Execution, SimOrder
 from ai_engine.matching.registry import OrderRegistry
 from ai_engine.matching.rules import triggers_immediately
 
@@ -48,7 +48,11 @@ class OrderList:
 
 
 class OrderLists:
-    def __init__(self, registry: OrderRegistry, ledger_of: Callable[[str], Ledger]) -> None:
+    def __init__(
+        self,
+        registry: OrderRegistry[SimOrder, Execution],
+        ledger_of: Callable[[str], Ledger],
+    ) -> None:
         self._registry = registry
         self._ledger_of = ledger_of
         self._lists: dict[int, OrderList] = {}

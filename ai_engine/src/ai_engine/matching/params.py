@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ai_engine.domain import DomainValueError, to_decimal
+from ai_engine.domain import DomainValueError, LiquiditySide, to_decimal
 
 _BPS = Decimal(10_000)
 
@@ -58,6 +58,10 @@ class FeeRates:
             if not 0 <= value < 1:
                 raise DomainValueError(f"{name} fee rate must be in [0, 1), got {value}")
             object.__setattr__(self, name, value)
+
+    def rate(self, liquidity: LiquiditySide) -> Decimal:
+        """The rate a fill pays: maker for a resting order, taker for one that takes."""
+        return self.maker if liquidity is LiquiditySide.MAKER else self.taker
 
     @classmethod
     def from_bps(cls, maker_bps: Decimal | int | str, taker_bps: Decimal | int | str) -> FeeRates:

@@ -60,7 +60,7 @@ def commission(
     rates: FeeRates,
 ) -> tuple[Decimal, str]:
     """(amount, asset) of the commission on one fill; charged in the asset received."""
-    rate = rates.maker if liquidity is LiquiditySide.MAKER else rates.taker
+    rate = rates.rate(liquidity)
     with exact():
         if side is OrderSide.BUY:
             received, asset = quantity, instrument.base_asset

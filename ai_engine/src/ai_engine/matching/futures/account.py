@@ -142,7 +142,7 @@ class FuturesAccount:
     ) -> Settlement:
         """Apply one fill to the position and the wallet; ``charge=False``: no commission."""
         state = self.state(instrument)
-        rate = self.fees.maker if liquidity is LiquiditySide.MAKER else self.fees.taker
+        rate = self.fees.rate(liquidity)
         with exact():
             fee = quantize_wide(price * quantity * rate, MONEY_EXPONENT) if charge else ZERO
         held = abs(state.quantity)

@@ -8,10 +8,10 @@ is the public face. Nothing here reads a clock or draws a random number.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ai_engine.domain import Bar, Instrument
+from ai_engine.domain import Instrument
 from ai_engine.domain.decimals import exact, wide_divide
 from ai_engine.matching.book import SyntheticBook
 from ai_engine.matching.futures.account import FuturesAccount, money
@@ -26,22 +26,15 @@ from ai_engine.matching.futures.events import (
 from ai_engine.matching.futures.margin import AccountMargin, account_margin
 from ai_engine.matching.futures.records import ZERO, Income, IncomeType
 from ai_engine.matching.futures.registry import FuturesRegistry
+from ai_engine.matching.market import Market
 from ai_engine.matching.params import BookParams
 
 
 @dataclass(slots=True)
-class FuturesMarket:
-    instrument: Instrument
-    brackets: BracketTable
-    last_bar: Bar | None = None
-    last_open_ms: int | None = None
-    book: SyntheticBook | None = None  # built from last_bar on first use, until the next bar
-    next_order_id: int = 1
-    next_trade_id: int = 1
+class FuturesMarket(Market):
+    """A market with its bracket table; its book is built from ``last_bar`` on first use."""
 
-    @property
-    def symbol(self) -> str:
-        return self.instrument.symbol
+    brackets: BracketTable = field(kw_only=True)
 
     @property
     def mark(self) -> Decimal | None:
@@ -62,7 +55,7 @@ class Core:
         self.params = params
         self.price_band = price_band  # a limit price may be at most this far from the mark
         self.markets = {
-            inst.symbol: FuturesMarket(inst, brackets.get(inst.symbol, BTCUSDT_BRACKETS))
+            inst.symbol: FuturesMarket(inst, brackets=brackets.get(inst.symbol, BTCUSDT_BRACKETS))
             for inst in instruments
         }
         self.accounts: dict[str, FuturesAccount] = {}

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ai_engine.domain import Bar, Instrument, to_epoch_ms
+from ai_engine.domain import Bar, Instrument
 from ai_engine.matching.book import SyntheticBook
 from ai_engine.matching.futures import algos, orders
 from ai_engine.matching.futures.account import FuturesAccount, SymbolState
@@ -161,10 +161,7 @@ class FuturesEngine:
         """``bar`` closed: resting fills, algo triggers, liquidations, then the new book/mark."""
         core = self._core
         market = core.market(symbol)
-        open_ms = to_epoch_ms(bar.open_time)
-        if market.last_open_ms is not None and open_ms <= market.last_open_ms:
-            raise ValueError(f"{symbol}: bar at {open_ms} is not after {market.last_open_ms}")
-        close_ms = to_epoch_ms(bar.close_time)
+        open_ms, close_ms = market.bar_times(bar)
         start = len(core.registry.fills)
         orders.fill_resting(core, market, bar, open_ms, close_ms)
         algos.process_algos(core, market, bar, open_ms, close_ms)

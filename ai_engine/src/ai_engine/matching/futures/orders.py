@@ -12,7 +12,7 @@ GTX (post-only): refused when it would take. FOK: expires unfilled unless the bo
 from __future__ import annotations
 
 from ai_engine.domain import Bar, LiquiditySide, OrderStatus, OrderType, TimeInForce
-from ai_engine.matching.book import TakePlan
+from ai_engine.matching.book import NO_TAKES, TakePlan
 from ai_engine.matching.futures.account import money
 from ai_engine.matching.futures.checks import check_band, check_filters, check_margin
 from ai_engine.matching.futures.core import Core, FuturesMarket
@@ -27,7 +27,6 @@ from ai_engine.matching.futures.records import (
 )
 from ai_engine.matching.rules import trades_through
 
-_NOTHING = TakePlan((), False)
 _TAKES_ONLY = (TimeInForce.IOC, TimeInForce.FOK)
 
 
@@ -68,7 +67,7 @@ def _prepare(core: Core, request: FuturesOrderRequest) -> TakePlan:
     if not request.reduce_only:
         check_margin(core, account, state, market.brackets, side, quantity, request.price)
     if not marketable:
-        return _NOTHING
+        return NO_TAKES
     return book.plan(side, quantity=quantity, limit=request.price)
 
 
@@ -101,7 +100,7 @@ def submit(core: Core, request: FuturesOrderRequest, now_ms: int) -> FuturesSubm
     market.next_order_id += 1
     core.emit(OrderEvent(now_ms, order, ExecutionType.NEW))
     if request.time_in_force is TimeInForce.FOK and not plan.complete:
-        plan = _NOTHING
+        plan = NO_TAKES
     order, trades = take(core, market, account, core.book(market), order, plan, now_ms)
     if order.remaining == 0:
         core.registry.save(order)
