@@ -113,3 +113,31 @@ def test_fill_log_since(sim: ThreadedSimExchange, client: Client) -> None:
     assert count >= 2
     tail = requests.get(f"{sim.base_url}/sim/fills?since=1", timeout=5).text.splitlines()
     assert len(tail) == count - 1
+
+
+def test_deposits_and_withdrawals_move_the_free_balance(
+    sim: ThreadedSimExchange, client: Client
+) -> None:
+    url = f"{sim.base_url}/sim/accounts/test-key/deposit"
+
+    def free(asset: str) -> str:
+        return str(client.get_asset_balance(asset=asset)["free"])
+
+    answer = requests.post(url, json={"asset": "bnb", "amount": "1.5"}, timeout=5)
+    assert answer.status_code == 200
+    assert {"asset": "BNB", "free": "1.50000000", "locked": "0.00000000"} in answer.json()[
+        "balances"
+    ]
+    requests.post(url, json={"asset": "USDT", "amount": "-100.25"}, timeout=5).raise_for_status()
+    assert (free("BNB"), free("USDT")) == ("1.50000000", "99899.75000000")
+    client.order_limit_buy(symbol="BTCUSDT", quantity="1", price="20000")  # locks 20,000 USDT
+    too_much = requests.post(url, json={"asset": "USDT", "amount": "-80000"}, timeout=5)
+    assert too_much.status_code == 400  # only 79,899.75 is free: refused, nothing changed
+    assert "cannot withdraw" in too_much.json()["error"]
+    assert free("USDT") == "79899.75000000"
+    for bad in ({"asset": "USDT", "amount": "0"}, {"asset": "USDT", "amount": 1.5},
+                {"asset": "US-DT", "amount": "1"}, {"amount": "1"},
+                {"asset": "USDT", "amount": "--1"}):  # fmt: skip
+        assert requests.post(url, json=bad, timeout=5).status_code == 400, bad
+    nobody = f"{sim.base_url}/sim/accounts/nobody/deposit"
+    assert requests.post(nobody, json={"asset": "BTC", "amount": "1"}, timeout=5).status_code == 404

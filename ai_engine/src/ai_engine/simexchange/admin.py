@@ -3,6 +3,9 @@
 POST /sim/accounts          {"apiKey", "secretKey", "balances": {"USDT": "10000"},
                              "makerFee": "0.001", "takerFee": "0.001"}   -> 201
 GET  /sim/accounts/{key}    balances and open orders
+POST /sim/accounts/{key}/deposit  {"asset": "BTC", "amount": "0.5"}: a deposit (negative: a
+                            withdrawal from the free balance, refused below zero), with
+                            balanceUpdate and outboundAccountPosition on the user stream
 POST /sim/clock/advance     ms=N or bars=N (query string or JSON body)
 GET  /sim/clock             replay now, start, end, speed
 GET  /sim/fills             the fill log, newline-delimited JSON, in execution order
@@ -47,6 +50,7 @@ def add_routes(app: web.Application, key: web.AppKey[ServerState]) -> None:
 
     app.router.add_post("/sim/accounts", wrap(create_account))
     app.router.add_get("/sim/accounts/{key}", wrap(show_account))
+    app.router.add_post("/sim/accounts/{key}/deposit", wrap(deposit))
     app.router.add_post("/sim/clock/advance", wrap(advance_clock))
     app.router.add_get("/sim/clock", wrap(show_clock))
     app.router.add_get("/sim/fills", wrap(fills))
@@ -108,6 +112,29 @@ async def show_account(request: web.Request, state: ServerState) -> web.StreamRe
     if state.exchange.secret(api_key) is None:
         raise AdminError(404, f"no account with API key {api_key!r}")
     state.exchange.sync()
+    return web.json_response(_account_view(state, api_key))
+
+
+async def deposit(request: web.Request, state: ServerState) -> web.StreamResponse:
+    api_key = request.match_info["key"]
+    if state.exchange.secret(api_key) is None:
+        raise AdminError(404, f"no account with API key {api_key!r}")
+    body = await _json_body(request)
+    asset = body.get("asset")
+    if not isinstance(asset, str) or not asset.isalnum() or not asset.isascii():
+        raise AdminError(400, "asset must be an asset name such as BTC")
+    amount: object = body.get("amount")
+    withdrawal = isinstance(amount, str) and amount.strip().startswith("-")
+    if isinstance(amount, str) and withdrawal:
+        amount = amount.strip()[1:]
+    value = _decimal(amount, "amount")
+    if value == 0:
+        raise AdminError(400, "amount must not be zero")
+    state.exchange.sync()  # the event carries the replay time it happens at
+    try:
+        state.exchange.deposit(api_key, asset.upper(), -value if withdrawal else value)
+    except ValueError as exc:
+        raise AdminError(400, str(exc)) from None
     return web.json_response(_account_view(state, api_key))
 
 

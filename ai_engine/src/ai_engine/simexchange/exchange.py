@@ -26,6 +26,7 @@ from ai_engine.simexchange.market import BAR_MS, ReplayMarket, Thresholds
 from ai_engine.simexchange.streams.book_changes import BookChanges
 from ai_engine.simexchange.streams.bus import EventBus
 from ai_engine.simexchange.streams.publisher import Publisher
+from ai_engine.simexchange.streams.sources import SPOT, USDM, futures_source, spot_source
 from ai_engine.simexchange.symbols import SymbolSpec, spec_for
 
 _ID_ALPHABET = string.ascii_letters + string.digits
@@ -44,16 +45,21 @@ class SimExchange:
         self.specs: dict[str, SymbolSpec] = {symbol: spec_for(symbol) for symbol in config.symbols}
         instruments = {symbol: spec.instrument for symbol, spec in self.specs.items()}
         self.market = market or ReplayMarket(BarStore(config.data_dir), instruments)
+        # WebSocket fan-out shared by every producer: spot/usdm user events, market streams.
+        self.bus = EventBus()
         # USD-M perpetuals (``/fapi``): their own bars, engine, funding; synced with the spot side.
-        self.futures = FuturesVenue(config.futures, BarStore(config.data_dir), config.book)
+        self.futures = FuturesVenue(
+            config.futures, BarStore(config.data_dir), config.book,
+            books=BookChanges(self.bus.market_changed),
+        )  # fmt: skip
         first_close, last_close = replay_span(self.market, config.symbols, self.futures)
         start = to_epoch_ms(config.start) if config.start is not None else first_close
         self.clock = clock or ReplayClock(start, last_close, config.speed, monotonic)
         self.engine = MatchingEngine(instruments.values(), config.book)
-        # WebSocket fan-out shared by every producer: spot/usdm user events, market streams.
-        self.bus = EventBus()
         self.books = BookChanges(self.bus.market_changed)  # depth update ids, REST and WS
         self.events = Publisher(self.bus, self.engine, self.books)  # order changes -> user data
+        # What market streams read, by the market a connection asked for (its path).
+        self.streams = {SPOT: spot_source(self), USDM: futures_source(self.futures)}
         self._secrets: dict[str, bytes] = {}
         self._processed = dict.fromkeys(self.specs, 0)  # bars of each symbol fed so far
         self._next_due = -math.inf
@@ -72,6 +78,18 @@ class SimExchange:
         self.engine.open_account(spec.api_key, dict(spec.balances), spec.fees or self.config.fees)
         self.futures.add_account(spec.api_key)
         self._secrets[spec.api_key] = spec.secret.encode()
+
+    def deposit(self, api_key: str, asset: str, amount: Decimal) -> None:
+        """Move ``amount`` of ``asset`` into the spot account from outside trading (negative:
+        out of it, from the free balance); ``ValueError`` if that would go below zero."""
+        ledger = self.engine.ledger(api_key)
+        if amount >= 0:
+            ledger.credit(asset, amount)
+        elif ledger.free(asset) < -amount:
+            raise ValueError(f"{asset}: cannot withdraw {-amount}, free {ledger.free(asset)}")
+        else:
+            ledger.spend_free(asset, -amount)
+        self.events.balance_changed(api_key, asset, amount, self.now_ms())
 
     def secret(self, api_key: str) -> bytes | None:
         return self._secrets.get(api_key)
@@ -107,6 +125,8 @@ class SimExchange:
         now = self._now_ms = self.clock.now_ms()
         self.futures.sync(now, self.bus)  # bars, funding, countdowns of the perpetuals
         if now < self._next_due:
+            if self.futures.specs:  # USD-M bars may have closed: their streams read the store
+                self.bus.clock_moved(now)
             return []
         targets = {symbol: self.market.closed_count(symbol, now) for symbol in self.specs}
         upcoming = {

@@ -6,13 +6,21 @@ python-binance 1.0.37 socket managers for what a bot actually uses.
     local_async_client(url)   AsyncClient whose REST and WS-API URLs point at a running sim
     socket_manager(client)    BinanceSocketManager whose stream URLs point at it
     next_data(socket)         the next python-binance message that is not an error notice
+
+USD-M:
+    async_fsim                a sim listing the BTCUSDT (real) and ETHUSDT (derived) perpetuals
+    local_futures_client(url) AsyncClient whose REST and futures REST URLs point at a sim
+    futures_manager(client)   BinanceSocketManager whose FSTREAM_URL points at it
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -21,9 +29,12 @@ from binance import AsyncClient, BinanceSocketManager
 from binance.ws.reconnecting_websocket import ReconnectingWebsocket
 from websockets.asyncio.client import ClientConnection
 
+from ai_engine.simexchange import AccountSpec, RunningSim, SimConfig, running_sim_exchange
+from ai_engine.simexchange.futures.config import FuturesConfig
 from simexchange.conftest import KEY, SECRET
+from simexchange.futures.conftest import two_perps_store
 
-__all__ = ["KEY", "SECRET"]
+__all__ = ["KEY", "SECRET", "two_perps_store"]
 
 
 @pytest.fixture(autouse=True)
@@ -74,3 +85,35 @@ async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bo
             return False
         await asyncio.sleep(0.02)
     return True
+
+
+def futures_config(store: Path, start: datetime | None = None) -> SimConfig:
+    return SimConfig(
+        data_dir=store,
+        symbols=(),
+        futures=FuturesConfig(symbols=("BTCUSDT", "ETHUSDT"), wallets=((KEY, Decimal(10_000)),)),
+        accounts=(AccountSpec(api_key=KEY, secret=SECRET),),
+        start=start,
+    )
+
+
+@pytest.fixture
+async def async_fsim(two_perps_store: Path) -> AsyncIterator[RunningSim]:
+    async with running_sim_exchange(futures_config(two_perps_store)) as sim:
+        yield sim
+
+
+async def local_futures_client(base_url: str) -> AsyncClient:
+    urls = {"API_URL": base_url + "/api", "FUTURES_URL": base_url + "/fapi"}
+    client: AsyncClient = await type("LocalAsyncClient", (AsyncClient,), urls).create(KEY, SECRET)
+    return client
+
+
+def futures_manager(client: AsyncClient, base_url: str) -> BinanceSocketManager:
+    """python-binance builds every USD-M socket URL from FSTREAM_URL (+ market/, public/,
+    private/ and ws/ or stream?streams=)."""
+    cls = type(
+        "LocalSocketManager", (BinanceSocketManager,), {"FSTREAM_URL": ws_url(base_url) + "/"}
+    )
+    manager: BinanceSocketManager = cls(client)
+    return manager

@@ -1,62 +1,54 @@
 """USD-M user data over WebSocket: python-binance's ``futures_user_socket()`` takes a listen
 key from ``/fapi/v1/listenKey`` and reads ``<FSTREAM_URL>private/ws?listenKey=...``; the
-futures side publishes on the same bus."""
+futures venue publishes on the same bus."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
 import pytest
-from binance import AsyncClient, BinanceSocketManager
 
-from ai_engine.marketdata import import_files
-from ai_engine.simexchange import AccountSpec, RunningSim, SimConfig, running_sim_exchange
-from ai_engine.simexchange.futures.config import FuturesConfig
-from simexchange.conftest import KEY, SECRET
+from ai_engine.simexchange import RunningSim
 
-from .conftest import next_data, ws_url
-
-FUTURES = Path(__file__).resolve().parents[3] / "sample_data" / "binance" / "futures_um"
-FILES = [
-    FUTURES / "klines_1m" / "BTCUSDT-1m-2025-05-26_2025-05-28.csv.gz",
-    FUTURES / "funding_rate" / "BTCUSDT-fundingRate-2025-05-26_2025-05-29.csv.gz",
-]
+from .conftest import futures_manager, local_futures_client, next_data
 
 
-@pytest.fixture(scope="module")
-def futures_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("streams-futures-store")
-    import_files(FILES, root)
-    return root
+async def events_until(socket: Any, kind: str) -> list[dict[str, Any]]:
+    events = [await next_data(socket)]
+    while events[-1]["e"] != kind:
+        events.append(await next_data(socket))
+    return events
 
 
-@pytest.fixture
-async def fsim(futures_store: Path) -> AsyncIterator[RunningSim]:
-    config = SimConfig(
-        data_dir=futures_store,
-        symbols=(),
-        futures=FuturesConfig(symbols=("BTCUSDT",), wallets=((KEY, Decimal(10_000)),)),
-        accounts=(AccountSpec(api_key=KEY, secret=SECRET),),
-    )
-    async with running_sim_exchange(config) as sim:
-        yield sim
-
-
-async def test_futures_user_socket_gets_order_updates(fsim: RunningSim) -> None:
-    urls = {"API_URL": fsim.base_url + "/api", "FUTURES_URL": fsim.base_url + "/fapi"}
-    client: AsyncClient = await type("LocalAsyncClient", (AsyncClient,), urls).create(KEY, SECRET)
-    manager_class = type(
-        "LocalSocketManager", (BinanceSocketManager,), {"FSTREAM_URL": ws_url(fsim.base_url) + "/"}
-    )
+@pytest.mark.parametrize("method", ["futures_user_socket", "futures_socket"])
+async def test_futures_user_socket_gets_order_account_and_algo_updates(
+    async_fsim: RunningSim, method: str
+) -> None:
+    client = await local_futures_client(async_fsim.base_url)
     try:
-        async with manager_class(client).futures_user_socket() as socket:
+        manager = futures_manager(client, async_fsim.base_url)
+        async with getattr(manager, method)() as socket:  # the same socket, two names
             order = await client.futures_create_order(
                 symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.01"
             )
-            first = await next_data(socket)
+            filled = await events_until(socket, "ACCOUNT_UPDATE")
+            stop = await client.futures_create_order(
+                symbol="BTCUSDT", side="SELL", type="STOP_MARKET", stopPrice="100000",
+                quantity="0.01", reduceOnly="true",
+            )  # fmt: skip
+            algo = await next_data(socket)
     finally:
         await client.close_connection()
-    assert first["e"] == "ORDER_TRADE_UPDATE"
-    assert (first["o"]["i"], first["o"]["s"]) == (order["orderId"], "BTCUSDT")
+    updates = [event["o"] for event in filled if event["e"] == "ORDER_TRADE_UPDATE"]
+    assert [(o["i"], o["s"], o["x"]) for o in updates] == [
+        (order["orderId"], "BTCUSDT", "NEW"),
+        (order["orderId"], "BTCUSDT", "TRADE"),
+    ]
+    assert updates[-1]["X"] == "FILLED"
+    account = filled[-1]["a"]
+    assert account["m"] == "ORDER"
+    assert [(p["s"], p["pa"]) for p in account["P"]] == [("BTCUSDT", "0.010")]
+    assert algo["e"] == "ALGO_UPDATE"
+    assert (algo["o"]["aid"], algo["o"]["X"], algo["o"]["o"]) == (
+        stop["algoId"], "NEW", "STOP_MARKET",
+    )  # fmt: skip

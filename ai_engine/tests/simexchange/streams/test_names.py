@@ -39,3 +39,43 @@ def test_well_shaped_names_of_what_is_not_listed_are_errors(name: str) -> None:
 )
 def test_other_names_are_not_market_streams(name: str) -> None:
     assert parse(name, LISTED) is None
+
+
+def usdm(name: str, symbol: str, kind: Kind, interval: str = "", levels: int = 0) -> MarketStream:
+    return MarketStream(name, symbol, kind, interval, levels, futures=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("btcusdt@markPrice", usdm("btcusdt@markPrice", "BTCUSDT", Kind.MARK_PRICE)),
+        ("btcusdt@markPrice@1s", usdm("btcusdt@markPrice@1s", "BTCUSDT", Kind.MARK_PRICE)),
+        ("!markPrice@arr", usdm("!markPrice@arr", "", Kind.ALL_MARK_PRICE)),
+        ("!markPrice@arr@1s", usdm("!markPrice@arr@1s", "", Kind.ALL_MARK_PRICE)),
+        ("ethusdt_perpetual@continuousKline_15m",
+         usdm("ethusdt_perpetual@continuousKline_15m", "ETHUSDT", Kind.CONTINUOUS_KLINE, "15m")),
+        ("btcusdt@kline_1m", usdm("btcusdt@kline_1m", "BTCUSDT", Kind.KLINE, "1m")),
+        ("btcusdt@aggTrade", usdm("btcusdt@aggTrade", "BTCUSDT", Kind.AGG_TRADE)),
+        ("btcusdt@depth20@500ms",
+         usdm("btcusdt@depth20@500ms", "BTCUSDT", Kind.PARTIAL_DEPTH, levels=20)),
+        ("btcusdt@depth@250ms", usdm("btcusdt@depth@250ms", "BTCUSDT", Kind.DIFF_DEPTH)),
+    ],
+)  # fmt: skip
+def test_usdm_stream_names(name: str, expected: MarketStream) -> None:
+    assert parse(name, LISTED, futures=True) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["btcusdt@trade", "btcusdt@bookTicker@1s", "btcusdt_current_quarter@continuousKline_1m",
+     "btcusdt@depth@1000ms", "btcusdt@markPrice@3s"],
+)  # fmt: skip
+def test_what_usdm_does_not_have_is_not_a_stream_there(name: str) -> None:
+    assert parse(name, LISTED, futures=True) is None
+
+
+def test_futures_only_names_are_not_spot_streams() -> None:
+    assert parse("btcusdt@markPrice", LISTED) is None
+    assert parse("btcusdt_perpetual@continuousKline_1m", LISTED) is None
+    with pytest.raises(StreamNameError):
+        parse("solusdt_perpetual@continuousKline_1m", LISTED, futures=True)

@@ -153,3 +153,20 @@ async def test_ws_api_checks_the_signature(async_sim: RunningSim) -> None:
     }
     assert time_answer["status"] == 200
     assert time_answer["result"]["serverTime"] > 0
+
+
+async def test_a_deposit_sends_balance_update_then_the_position(
+    async_sim: RunningSim, client: AsyncClient
+) -> None:
+    url = f"{async_sim.base_url}/sim/accounts/{KEY}/deposit"
+    async with (
+        socket_manager(client, async_sim.base_url).user_socket() as socket,
+        aiohttp.ClientSession() as session,
+    ):
+        async with session.post(url, json={"asset": "BTC", "amount": "-0.5"}) as answer:
+            assert answer.status == 200
+        update, position = await reports(socket, 2)
+    now = async_sim.exchange.now_ms()
+    assert update == {"e": "balanceUpdate", "E": now, "a": "BTC", "d": "-0.50000000", "T": now}
+    assert position["e"] == "outboundAccountPosition"
+    assert position["B"] == [{"a": "BTC", "f": "1.50000000", "l": "0.00000000"}]

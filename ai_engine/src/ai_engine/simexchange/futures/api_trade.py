@@ -56,6 +56,7 @@ def _new_order(call: Call, new: fparams.NewOrder) -> Reply:
     request = new.order
     with futures_errors(futures.spec(request.symbol).instrument):
         result = futures.engine.submit(request, futures.now_ms())
+    futures.order_placed(result)
     futures.publish(call.exchange.bus)
     order = result.order
     if new.response_type == "ACK":

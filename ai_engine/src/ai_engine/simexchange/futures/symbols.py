@@ -1,8 +1,9 @@
 """The USD-M perpetuals the simulated exchange lists, with Binance's own filter values.
 
 Values are Binance's published USD-M ``exchangeInfo`` filters and leverage brackets for these
-symbols (2024-2025); only symbols whose real values are known belong here. Add a row to list
-another perpetual (its USD-M 1m bars, and ideally funding events, must be in the store).
+symbols (2024-2025); only symbols whose real values are known belong here, and a value that
+could not be checked says so. Add a row to list another perpetual (its USD-M 1m bars, and
+ideally funding events, must be in the store).
 """
 
 from __future__ import annotations
@@ -54,6 +55,30 @@ USDM_SYMBOLS: dict[str, FuturesSymbolSpec] = {
         price_precision=2,
         quantity_precision=3,
         onboard_ms=1569398400000,  # 2019-09-25, the contract's listing
+    ),
+    "ETHUSDT": FuturesSymbolSpec(
+        instrument=Instrument(
+            id=InstrumentId(Venue.SIM, MarketType.USDM, "ETHUSDT"),
+            base_asset="ETH",
+            quote_asset="USDT",
+            settlement_asset="USDT",
+            tick_size=Decimal("0.01"),
+            lot_step=Decimal("0.001"),
+            min_quantity=Decimal("0.001"),
+            max_quantity=Decimal("10000"),
+            min_notional=Decimal("20"),
+        ),
+        # Binance's own ETHUSDT table is not at hand (it differs from BTCUSDT's above the
+        # first brackets and changes over time); BTCUSDT's stands in until it is.
+        brackets=BTCUSDT_BRACKETS,
+        # PRICE_FILTER bounds as Binance listed them in 2020-2024 (they are revised now and
+        # then); orders stay near the mark anyway (PERCENT_PRICE), so only the tick matters.
+        min_price=Decimal("39.86"),
+        max_price=Decimal("306177"),
+        market_max_quantity=Decimal("8000"),  # MARKET_LOT_SIZE maxQty: unverified
+        price_precision=2,
+        quantity_precision=3,
+        onboard_ms=1574812800000,  # 2019-11-27, the first ETHUSDT funding event in the data
     ),
 }
 

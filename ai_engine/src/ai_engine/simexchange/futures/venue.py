@@ -16,15 +16,16 @@ import zlib
 from collections.abc import Iterable
 from decimal import Decimal
 
-from ai_engine.domain import MarketType, to_epoch_ms
+from ai_engine.domain import MarketType
 from ai_engine.marketdata import BarStore
 from ai_engine.matching import BookParams
-from ai_engine.matching.futures import FuturesEngine
+from ai_engine.matching.futures import FuturesEngine, FuturesSubmitResult
 from ai_engine.simexchange.futures.config import FuturesConfig
 from ai_engine.simexchange.futures.funding import FundingSchedule
 from ai_engine.simexchange.futures.symbols import FuturesSymbolSpec, futures_spec_for
 from ai_engine.simexchange.futures.user_events import payload
-from ai_engine.simexchange.market import BAR_MS, ReplayMarket
+from ai_engine.simexchange.market import ReplayMarket
+from ai_engine.simexchange.streams.book_changes import BookChanges
 from ai_engine.simexchange.streams.bus import EventBus, user_channel
 
 USER_MARKET = "usdm"  # the bus channel's market part: user:usdm:<api key>
@@ -38,8 +39,12 @@ class FuturesVenue:
         store: BarStore,
         book: BookParams,
         accounts: Iterable[str] = (),
+        books: BookChanges | None = None,  # the exchange's, waking stream connections
     ) -> None:
         self.config = config
+        self.book_params = book
+        # Depth update ids shared by REST and the book streams; takes are logged for them.
+        self.books = books or BookChanges(lambda _: None)
         self.specs: dict[str, FuturesSymbolSpec] = {s: futures_spec_for(s) for s in config.symbols}
         instruments = {symbol: spec.instrument for symbol, spec in self.specs.items()}
         self.market = ReplayMarket(store, instruments, market=MarketType.USDM)
@@ -157,10 +162,18 @@ class FuturesVenue:
         return self.market.bar(symbol, count - 1).close.value if count else Decimal(0)
 
     def update_id(self, symbol: str) -> int:
-        """Depth's ``lastUpdateId``: grows with every bar and every fill."""
-        bar = self.engine.last_bar(symbol)
-        minute = 0 if bar is None else to_epoch_ms(bar.open_time) // BAR_MS
-        return minute * 1_000_000 + len(self.engine.fills) % 1_000_000
+        """Depth's ``lastUpdateId``: ``minute x 1,000,000 + takes`` (``book_changes``), the
+        same counter the book streams carry."""
+        return self.books.update_id(symbol, self.engine.last_bar(symbol))
+
+    def order_placed(self, result: FuturesSubmitResult) -> None:
+        """A new order took from the current book (its taker fills): a new book state."""
+        order = result.order
+        if not any(not trade.is_maker for trade in result.trades):
+            return
+        book, bar = self.engine.book(order.symbol), self.engine.last_bar(order.symbol)
+        if book is not None and bar is not None:
+            self.books.took(order.symbol, bar, book, order.time_ms)
 
 
 def replay_span(

@@ -6,7 +6,8 @@ requests), writes what is due in chunks and waits for the socket to drain. It en
 connection when asked (admin close), when the connection reaches its maximum age (Binance:
 24 h), and when the client does not keep up: a socket that stays full for
 ``slow_consumer_s`` or more than ``outbox_limit`` pushed events waiting. Those are cut off
-with 1008 rather than buffered without bound.
+with 1008 rather than buffered without bound. A ``Heartbeat`` pings the client and closes a
+connection whose pings go unanswered (1008 too).
 """
 
 from __future__ import annotations
@@ -18,20 +19,30 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from ai_engine.simexchange.streams.book_changes import LostChangesError
 from ai_engine.simexchange.streams.frames import FrameWriter
+from ai_engine.simexchange.streams.heartbeat import Heartbeat
 from ai_engine.simexchange.streams.market_view import MarketView
 from ai_engine.simexchange.streams.names import MarketStream
+from ai_engine.simexchange.streams.sources import SPOT, StreamSource
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ai_engine.simexchange.exchange import SimExchange
 
 log = logging.getLogger(__name__)
 
 SLOW_CONSUMER = 1008  # policy violation, with the reason below
 MAX_AGE = int(WSCloseCode.GOING_AWAY)
+
+
+def socket_response(max_message: int) -> web.WebSocketResponse:
+    """The server side of a connection. Pings and pongs come to ``Connection.read`` (autoping
+    off): the heartbeat must see the client's pongs."""
+    return web.WebSocketResponse(compress=False, max_msg_size=max_message, autoping=False)
 
 
 class Connection:
@@ -42,6 +53,7 @@ class Connection:
         request: web.BaseRequest,
         *,
         combined: bool,
+        source: StreamSource | None = None,  # the market its streams are of (default spot)
     ) -> None:
         self.exchange = exchange
         self.bus = exchange.bus
@@ -50,7 +62,7 @@ class Connection:
         self.path = request.path
         self.combined = combined
         self.opened = time.monotonic()
-        self.market = MarketView(exchange)
+        self.market = MarketView(source or exchange.streams[SPOT], exchange.bus)
         self._ws = ws
         self._writer = FrameWriter(request, self.settings.write_buffer_bytes)
         self._outbox: deque[bytes] = deque()
@@ -63,6 +75,7 @@ class Connection:
         self._stalled_until = 0.0
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self.heartbeat: Heartbeat | None = None
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -154,6 +167,24 @@ class Connection:
             self.settings.max_connection_age_s, self.request_close, MAX_AGE, "max age"
         )
         self._task = asyncio.create_task(self._send_loop(), name=f"ws-send-{self.id}")
+        if self.settings.ping_interval_s is not None:
+            self.heartbeat = Heartbeat(
+                self._ws, self.settings.ping_interval_s, self.settings.pong_timeout_s,
+                lambda: self.request_close(SLOW_CONSUMER, "pong timeout"),
+            )  # fmt: skip
+            self.heartbeat.start()
+
+    async def read(self, on_text: Callable[[str], None]) -> None:
+        """Read the client's frames until it closes: text goes to ``on_text``; pings are
+        answered and pongs reported to the heartbeat (``socket_response`` turns autoping off)."""
+        async for message in self._ws:
+            if message.type is WSMsgType.TEXT:
+                on_text(message.data)
+            elif message.type is WSMsgType.PING:
+                with contextlib.suppress(ConnectionError):  # closing meanwhile: no matter
+                    await self._ws.pong(message.data)
+            elif message.type is WSMsgType.PONG and self.heartbeat is not None:
+                self.heartbeat.ponged()
 
     async def finish(self) -> None:
         """The reading side ended: stop the sender and let go of everything."""
@@ -167,6 +198,10 @@ class Connection:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
+        if self.heartbeat is not None:
+            # Only now: a ping waiting for the socket to drain shares aiohttp's drain future
+            # with the sender, and cancelling the ping cancels that future.
+            await self.heartbeat.stop()
         for channel in list(self._wrappers):
             self.detach(channel)
         self.bus.unwatch_market(self)

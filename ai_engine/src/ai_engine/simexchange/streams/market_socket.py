@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from ai_engine.simexchange.exchange import SimExchange
 from ai_engine.simexchange.streams import methods
-from ai_engine.simexchange.streams.connection import Connection
+from ai_engine.simexchange.streams.connection import Connection, socket_response
 from ai_engine.simexchange.streams.names import StreamNameError
+from ai_engine.simexchange.streams.sources import StreamSource
 from ai_engine.simexchange.streams.subscriptions import Subscription, resolve, subscribe
 
 MAX_MESSAGE = 64 * 1024  # requests are small; Binance limits them too
@@ -31,26 +32,27 @@ def _requested(request: web.Request) -> tuple[list[str], bool]:
     return names, False
 
 
-async def serve(exchange: SimExchange, request: web.Request) -> web.StreamResponse:
+async def serve(
+    exchange: SimExchange, source: StreamSource, request: web.Request
+) -> web.StreamResponse:
+    """One connection to ``source``'s market streams (and listen keys' user data)."""
     names, combined = _requested(request)
     try:
-        wanted: list[Subscription] = [resolve(exchange, name) for name in names]
+        wanted: list[Subscription] = [resolve(exchange, source, name) for name in names]
     except StreamNameError as exc:
         body = json.dumps({"code": -1121, "msg": str(exc)})
         return web.Response(status=400, text=body, content_type="application/json")
     if len(wanted) > exchange.bus.settings.max_streams:
         return web.Response(status=400, text='{"code":-1,"msg":"too many streams"}')
-    ws = web.WebSocketResponse(compress=False, max_msg_size=MAX_MESSAGE)
+    ws = socket_response(MAX_MESSAGE)
     exchange.sync()  # the connection's streams start at the market's present
-    connection = Connection(exchange, ws, request, combined=combined)
+    connection = Connection(exchange, ws, request, combined=combined, source=source)
     for subscription in wanted:  # before the handshake: once the client is in, it is live
         subscribe(connection, subscription)
     await ws.prepare(request)
     connection.start()
     try:
-        async for message in ws:
-            if message.type is WSMsgType.TEXT:
-                methods.handle(exchange, connection, message.data)
+        await connection.read(lambda text: methods.handle(exchange, connection, text))
     finally:
         await connection.finish()
     return ws

@@ -5,24 +5,25 @@ been sent. When the clock moves, it asks for the next window ``(cursor, end]`` a
 events of all its streams merged in event order: by time, bars before takes at the same
 time, then subscription order. So a connection that nobody reads costs nothing, one that
 reads slowly holds no backlog, and two streams of different symbols interleave by time.
+A connection's streams are all of one market (its ``StreamSource``: spot or USD-M).
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ai_engine.simexchange.streams.book_changes import levels_of
 from ai_engine.simexchange.streams.book_feed import BookFeed, BookState
+from ai_engine.simexchange.streams.bus import EventBus
 from ai_engine.simexchange.streams.names import Kind, MarketStream
 from ai_engine.simexchange.streams.render_book import BookEvents
 from ai_engine.simexchange.streams.render_klines import Klines
+from ai_engine.simexchange.streams.render_mark_price import AllMarkPrices, MarkPrices
 from ai_engine.simexchange.streams.render_trades import Trades
 from ai_engine.simexchange.streams.replay_bars import Events, change_key
-
-if TYPE_CHECKING:
-    from ai_engine.simexchange.exchange import SimExchange
+from ai_engine.simexchange.streams.sources import StreamSource
 
 
 class Renderer(Protocol):
@@ -32,11 +33,12 @@ class Renderer(Protocol):
 
 
 class MarketView:
-    def __init__(self, exchange: SimExchange) -> None:
-        self._exchange = exchange
+    def __init__(self, source: StreamSource, bus: EventBus) -> None:
+        self.source = source
+        self._bus = bus
         self._renderers: dict[str, Renderer] = {}
         self._feeds: dict[str, BookFeed] = {}
-        self.cursor_ms = exchange.bus.now_ms
+        self.cursor_ms = bus.now_ms
 
     def __len__(self) -> int:
         return len(self._renderers)
@@ -48,7 +50,7 @@ class MarketView:
         if stream.name in self._renderers:
             return
         if not self._renderers:  # a connection that starts watching now sees what comes next
-            self.cursor_ms = max(self.cursor_ms, self._exchange.bus.now_ms)
+            self.cursor_ms = max(self.cursor_ms, self._bus.now_ms)
         self._renderers[stream.name] = self._renderer(stream)
 
     def remove(self, name: str) -> None:
@@ -98,20 +100,24 @@ class MarketView:
         return [renderers[e[1]].stream.name for e in merged], [e[3] for e in merged]
 
     def _renderer(self, stream: MarketStream) -> Renderer:
-        market = self._exchange.market
-        if stream.kind is Kind.KLINE:
+        market, kind = self.source.market, stream.kind
+        if kind in (Kind.KLINE, Kind.CONTINUOUS_KLINE):
             return Klines(stream, market)
-        if stream.kind in (Kind.TRADE, Kind.AGG_TRADE):
+        if kind in (Kind.TRADE, Kind.AGG_TRADE):
             return Trades(stream, market)
+        if kind is Kind.MARK_PRICE:
+            return MarkPrices(stream, market, self.source.funding[stream.symbol])
+        if kind is Kind.ALL_MARK_PRICE:
+            return AllMarkPrices(stream, market, self.source.funding)
         feed = self._feeds.get(stream.symbol)
         if feed is None:
             feed = self._feeds[stream.symbol] = self._feed(stream.symbol)
-        return BookEvents(stream, feed)
+        return BookEvents(stream, feed, self.source.decimals(stream.symbol))
 
     def _feed(self, symbol: str) -> BookFeed:
-        exchange = self._exchange
-        book = exchange.engine.book(symbol)
+        source = self.source
+        book = source.book(symbol)
         bids, asks = levels_of(book) if book is not None else ((), ())
-        now = exchange.bus.now_ms
-        start = BookState(change_key(now), now, exchange.book_update_id(symbol), bids, asks)
-        return BookFeed(symbol, exchange.market, exchange.engine.params, exchange.books, start)
+        now = self._bus.now_ms
+        start = BookState(change_key(now), now, source.update_id(symbol), bids, asks)
+        return BookFeed(symbol, source.market, source.params, source.books, start)

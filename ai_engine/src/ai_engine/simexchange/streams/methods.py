@@ -62,7 +62,7 @@ def _run(exchange: SimExchange, connection: Connection, request: dict[str, Any])
     if not isinstance(params, list):
         raise MethodError(2, "Invalid request: params must be an array")
     if method == "SUBSCRIBE":
-        subscriptions = [resolve_or_fail(exchange, name) for name in _names(params)]
+        subscriptions = [resolve_or_fail(exchange, connection, name) for name in _names(params)]
         if len(connection.names()) + len(subscriptions) > connection.settings.max_streams:
             raise MethodError(2, "Invalid request: too many streams")
         for subscription in subscriptions:
@@ -83,9 +83,9 @@ def _run(exchange: SimExchange, connection: Connection, request: dict[str, Any])
     )
 
 
-def resolve_or_fail(exchange: SimExchange, name: str) -> Any:
+def resolve_or_fail(exchange: SimExchange, connection: Connection, name: str) -> Any:
     try:
-        return resolve(exchange, name)
+        return resolve(exchange, connection.market.source, name)
     except StreamNameError as exc:
         raise MethodError(2, f"Invalid request: {exc}") from None
 

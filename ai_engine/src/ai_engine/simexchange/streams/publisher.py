@@ -2,12 +2,14 @@
 
 The exchange calls it at the few places orders change state: ``trading.place``/``cancel``
 (requests) and ``SimExchange.sync`` (bars filling or triggering resting orders, through
-``on_bar``). Payloads are built only for accounts with a user data subscriber.
+``on_bar``); and ``SimExchange.deposit`` for balances moved from outside trading. Payloads are
+built only for accounts with a user data subscriber.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from ai_engine.domain import Bar
 from ai_engine.matching import Execution, MatchingEngine, SimOrder, SubmitResult
@@ -15,6 +17,7 @@ from ai_engine.simexchange.streams.book_changes import BookChanges
 from ai_engine.simexchange.streams.bus import EventBus, user_channel
 from ai_engine.simexchange.streams.user_events import (
     account_position,
+    balance_update,
     execution_report,
     reports,
 )
@@ -40,6 +43,14 @@ class Publisher:
     def orders_canceled(self, orders: Iterable[SimOrder]) -> None:
         for order in orders:
             self._report(order, (), new=False)
+
+    def balance_changed(self, api_key: str, asset: str, delta: Decimal, now_ms: int) -> None:
+        """A deposit or withdrawal: ``balanceUpdate``, then the asset's new position."""
+        channel = user_channel(MARKET, api_key)
+        if self._bus.has_subscribers(channel):
+            ledger = self._engine.ledger(api_key)
+            self._bus.publish(channel, balance_update(asset, delta, now_ms))
+            self._bus.publish(channel, account_position(ledger, (asset,), now_ms))
 
     def on_bar(self, symbol: str, bar: Bar) -> list[Execution]:
         """``engine.on_bar``, reporting what it did to the resting orders of watched accounts

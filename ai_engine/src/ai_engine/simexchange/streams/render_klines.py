@@ -1,4 +1,6 @@
-"""``<symbol>@kline_<interval>`` events from replayed 1m bars.
+"""``<symbol>@kline_<interval>`` events from replayed 1m bars (spot and USD-M), and USD-M's
+``<pair>_perpetual@continuousKline_<interval>`` (the same kline, headed ``continuous_kline``
+with ``ps`` and ``ct`` instead of ``s``).
 
 We replay closed 1m bars, so each 1m kline is sent once, final (``x: true``), when it closes.
 A longer interval gets an update of its open kline (``x: false``, the 1m bars so far
@@ -20,7 +22,7 @@ import numpy.typing as npt
 from ai_engine.marketdata import Bars
 from ai_engine.marketdata.intervals import bucket_starts, interval_ms
 from ai_engine.simexchange.market import BAR_MS, ReplayMarket
-from ai_engine.simexchange.streams.names import MarketStream
+from ai_engine.simexchange.streams.names import Kind, MarketStream
 from ai_engine.simexchange.streams.replay_bars import (
     NO_EVENTS,
     BarWindow,
@@ -29,18 +31,19 @@ from ai_engine.simexchange.streams.replay_bars import (
     bar_key,
 )
 
-_TEMPLATE = (
-    '{"e":"kline","E":%d,"s":"SYMBOL","k":{"t":%d,"T":%d,"s":"SYMBOL","i":"INTERVAL",'
-    '"f":%d,"L":%d,"o":"%.8f","c":"%.8f","h":"%.8f","l":"%.8f","v":"%.8f","n":%d,"x":%s,'
-    '"q":"%.8f","V":"%.8f","Q":"%.8f","B":"0"}}'
+# Every template has the same slots in the same order: the head names the stream's symbol.
+_HEAD = '{"e":"kline","E":%d,"s":"SYMBOL","k":{"t":%d,"T":%d,"s":"SYMBOL",'
+_CONTINUOUS_HEAD = (
+    '{"e":"continuous_kline","E":%d,"ps":"SYMBOL","ct":"PERPETUAL","k":{"t":%d,"T":%d,'
 )
-
-
+_BODY = (
+    '"i":"INTERVAL","f":%d,"L":%d,"o":"%.8f","c":"%.8f","h":"%.8f","l":"%.8f","v":"%.8f",'
+    '"n":%d,"x":%s,"q":"%.8f","V":"%.8f","Q":"%.8f","B":"0"}}'
+)
 # The 1m hot path prints most decimals as two integers: "%d.%08d" is twice as fast as "%.8f".
-_FAST_1M = (
-    '{"e":"kline","E":%d,"s":"SYMBOL","k":{"t":%d,"T":%d,"s":"SYMBOL","i":"1m","f":%d,"L":%d,'
-    '"o":"%d.%08d","c":"%d.%08d","h":"%d.%08d","l":"%d.%08d","v":"%d.%08d","n":%d,"x":true,'
-    '"q":"%.8f","V":"%d.%08d","Q":"%.8f","B":"0"}}'
+_FAST_1M_BODY = (
+    '"i":"1m","f":%d,"L":%d,"o":"%d.%08d","c":"%d.%08d","h":"%d.%08d","l":"%d.%08d",'
+    '"v":"%d.%08d","n":%d,"x":true,"q":"%.8f","V":"%d.%08d","Q":"%.8f","B":"0"}}'
 )
 # Below this, x * 1e8 of a value with at most 8 decimals (what Binance publishes) rounds to
 # the integer "%.8f" prints: the product stays under 2**50, so the float's own error
@@ -48,8 +51,10 @@ _FAST_1M = (
 _FIXED8_BELOW = 1e7
 
 
-def template(symbol: str, interval: str) -> str:
-    return _TEMPLATE.replace("SYMBOL", symbol).replace("INTERVAL", interval)
+def template(symbol: str, interval: str, *, continuous: bool = False) -> str:
+    """``<symbol>@kline_<interval>``, or ``<pair>_perpetual@continuousKline_<interval>``."""
+    head = _CONTINUOUS_HEAD if continuous else _HEAD
+    return (head + _BODY).replace("SYMBOL", symbol).replace("INTERVAL", interval)
 
 
 def fixed8(column: npt.NDArray[np.float64]) -> tuple[list[int], list[int]] | None:
@@ -65,8 +70,11 @@ class Klines:
     def __init__(self, stream: MarketStream, market: ReplayMarket) -> None:
         self.stream = stream
         self._market = market
-        self._template = template(stream.symbol, stream.interval)
-        self._fast = _FAST_1M.replace("SYMBOL", stream.symbol)
+        continuous = stream.kind is Kind.CONTINUOUS_KLINE
+        self._template = template(stream.symbol, stream.interval, continuous=continuous)
+        self._fast = ((_CONTINUOUS_HEAD if continuous else _HEAD) + _FAST_1M_BODY).replace(
+            "SYMBOL", stream.symbol
+        )
         self._ids = TradeIds()
         self._step = interval_ms(stream.interval)
         self._open: _Bucket | None = None  # the longer kline in progress

@@ -5,7 +5,9 @@ close: price = the bar's close, quantity = the bar's whole volume, time = the ba
 millisecond, buyer-is-maker = takers sold more than they bought in that bar. Ids are
 consistent with the klines' ``f``/``L``: a trade event carries the bar's last trade id; an
 aggregate trade covers the bar's trade ids ``f``..``l`` and is numbered by the bar's minute.
-A bar without trades sends nothing. (Replaying stored tick trades is not done yet.)
+A bar without trades sends nothing (one with volume but a trade count of 0 counts as one
+trade: ``replay_bars.trade_counts``). USD-M has only ``@aggTrade``, without spot's ``M``.
+(Replaying stored tick trades is not done yet.)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ _AGG = (
     '{"e":"aggTrade","E":%d,"s":"SYMBOL","a":%d,"p":"%.8f","q":"%.8f","f":%d,"l":%d,'
     '"T":%d,"m":%s,"M":true}'
 )
+_FUTURES_AGG = _AGG.replace(',"M":true', "")  # USD-M's aggTrade has no "M"
 
 
 class Trades:
@@ -26,7 +29,8 @@ class Trades:
         self.stream = stream
         self._market = market
         self._aggregate = stream.kind is Kind.AGG_TRADE
-        self._template = (_AGG if self._aggregate else _TRADE).replace("SYMBOL", stream.symbol)
+        shape = _TRADE if not self._aggregate else _FUTURES_AGG if stream.futures else _AGG
+        self._template = shape.replace("SYMBOL", stream.symbol)
         self._ids = TradeIds()
 
     def render(self, start_ms: int, end_ms: int) -> Events:

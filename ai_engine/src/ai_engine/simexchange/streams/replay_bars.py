@@ -7,6 +7,7 @@ bars closed by the replay time it was asked for: no look-ahead by construction.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from ai_engine.marketdata import Bars
 from ai_engine.simexchange.market import ReplayMarket
@@ -48,6 +49,14 @@ class BarWindow:
         return len(self.bars)
 
 
+def trade_counts(bars: Bars) -> npt.NDArray[np.int64]:
+    """Trades per bar, counting a bar with volume but no trade count as one trade: some data
+    sets lack the count (the sample's USD-M bars carry 0), and a bar that traded had at least
+    one trade."""
+    counts = bars.trades.astype(np.int64)
+    return np.where((counts == 0) & (bars.volume > 0), 1, counts)
+
+
 class TradeIds:
     """Synthetic trade ids: bar i's trades are numbered after all trades of bars before it
     (kline ``f``/``L``, trade ``t``, aggTrade ``f``/``l``). Keeps a running count so each
@@ -59,11 +68,11 @@ class TradeIds:
 
     def ranges(self, window: BarWindow) -> tuple[list[int], list[int]]:
         """(first, last) trade id per bar of ``window``; -1, -1 for a bar without trades."""
-        trades = window.history.trades
         if window.first < self._row:  # not expected (windows move forward): recount
             self._row, self._count = 0, 0
-        self._count += int(trades[self._row : window.first].sum())
-        counts = window.bars.trades
+        skipped = window.history.take(slice(self._row, window.first))
+        self._count += int(trade_counts(skipped).sum())
+        counts = trade_counts(window.bars)
         last = np.cumsum(counts) + self._count
         first = last - counts + 1
         empty = counts == 0

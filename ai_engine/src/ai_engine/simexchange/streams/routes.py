@@ -1,7 +1,11 @@
 """Everything the WebSocket side adds to the server (``create_app`` calls ``add_routes``):
 
-    GET    /ws, /ws/<streams>, /stream?streams=..   market streams and listen-key user data
-    GET    /private/ws?listenKey=..                  the same, at USD-M's path
+    GET    /ws, /ws/<streams>, /stream?streams=..   spot market streams, listen-key user data
+    GET    /market/..., /public/...                  USD-M market streams (the same three
+                                                     shapes of path under each prefix)
+    GET    /private/ws?listenKey=..                  USD-M user data
+    (all of these again under /fstream: Binance's futures host, for a client whose futures
+    base URL must differ from its spot one)
     GET    /ws-api/v3                                WebSocket API (user data subscriptions)
     POST|PUT|DELETE /api/v3/userDataStream           listen keys (X-MBX-APIKEY, weight 2)
     GET    /sim/streams                              open connections (admin)
@@ -20,20 +24,36 @@ import json
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from ai_engine.simexchange import errors
 from ai_engine.simexchange.auth import API_KEY_HEADER
 from ai_engine.simexchange.params import RawParams
 from ai_engine.simexchange.spot_api import ServerState
 from ai_engine.simexchange.streams import market_socket, ws_api
+from ai_engine.simexchange.streams.sources import SPOT, USDM
 
 _LISTEN_KEY_WEIGHT = 2
+# Where each market's streams are served. python-binance 1.0.37 opens USD-M sockets at
+# FSTREAM_URL + "market/" (klines, aggTrade, markPrice), + "public/" (bookTicker, depth) and
+# + "private/ws?listenKey=" (user data), Binance's newer USD-M routing; either of the first
+# two serves every USD-M market stream here.
+_MARKET_PATHS = (
+    ("", SPOT),
+    *((f"{host}/{category}", USDM) for host in ("", "/fstream")
+      for category in ("market", "public", "private")),
+    ("/fstream", USDM),
+)  # fmt: skip
 _CLOSE_CODES = range(1000, 5000)
 
 
 def add_routes(app: web.Application, key: web.AppKey[ServerState]) -> None:
-    async def streams(request: web.Request) -> web.StreamResponse:
-        return await market_socket.serve(request.app[key].exchange, request)
+    def streams(market: str) -> Handler:
+        async def serve(request: web.Request) -> web.StreamResponse:
+            exchange = request.app[key].exchange
+            return await market_socket.serve(exchange, exchange.streams[market], request)
+
+        return serve
 
     async def api(request: web.Request) -> web.StreamResponse:
         state = request.app[key]
@@ -45,8 +65,9 @@ def add_routes(app: web.Application, key: web.AppKey[ServerState]) -> None:
     async def admin(request: web.Request) -> web.StreamResponse:
         return await _admin(request, request.app[key])
 
-    for path in ("/ws", "/ws/{streams:.+}", "/stream", "/private/ws"):
-        app.router.add_get(path, streams)
+    for prefix, market in _MARKET_PATHS:
+        for path in ("/ws", "/ws/{streams:.+}", "/stream"):
+            app.router.add_get(prefix + path, streams(market))
     app.router.add_get("/ws-api/v3", api)
     for method in ("POST", "PUT", "DELETE"):
         app.router.add_route(method, "/api/v3/userDataStream", listen_key)

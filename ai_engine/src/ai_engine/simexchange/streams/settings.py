@@ -23,6 +23,9 @@ class StreamSettings:
     for market-stream connections to have sent them).
     ``write_buffer_bytes``: what a connection may have written but not yet sent before it
     waits for the socket (the high-water mark of its transport).
+    ``ping_interval_s``, ``pong_timeout_s``: the server pings every connection this often and
+    closes one whose pings go unanswered this long (Binance spot: 20 s and 1 min; USD-M pings
+    every 3 min and waits 10). None switches pings off.
     """
 
     max_connection_age_s: float = DAY_SECONDS
@@ -33,11 +36,16 @@ class StreamSettings:
     max_streams: int = 1_024  # per connection, as Binance
     listen_key_ttl_s: float = 3_600.0
     write_buffer_bytes: int = 4 * 1024 * 1024
+    ping_interval_s: float | None = 20.0
+    pong_timeout_s: float = 60.0
 
     def __post_init__(self) -> None:
-        for name in ("max_connection_age_s", "slow_consumer_s", "listen_key_ttl_s"):
+        for name in ("max_connection_age_s", "slow_consumer_s", "listen_key_ttl_s",
+                     "pong_timeout_s"):  # fmt: skip
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive")
+        if self.ping_interval_s is not None and not self.ping_interval_s > 0:
+            raise ValueError("ping_interval_s must be positive (or None: no pings)")
         for name in ("outbox_limit", "chunk_minutes", "max_speed_bars", "max_streams",
                      "write_buffer_bytes"):  # fmt: skip
             if getattr(self, name) < 1:

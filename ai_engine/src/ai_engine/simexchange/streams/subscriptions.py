@@ -10,6 +10,7 @@ from ai_engine.simexchange.streams.names import MarketStream, StreamNameError, p
 if TYPE_CHECKING:
     from ai_engine.simexchange.exchange import SimExchange
     from ai_engine.simexchange.streams.connection import Connection
+    from ai_engine.simexchange.streams.sources import StreamSource
 
 
 class UserStream:
@@ -25,9 +26,10 @@ class UserStream:
 Subscription = MarketStream | UserStream
 
 
-def resolve(exchange: SimExchange, name: str) -> Subscription:
-    """``StreamNameError`` for a name that is neither a market stream nor a valid listen key."""
-    stream = parse(name, exchange.specs)
+def resolve(exchange: SimExchange, source: StreamSource, name: str) -> Subscription:
+    """What ``name`` means on a connection to ``source``'s market; ``StreamNameError`` for a
+    name that is neither one of its market streams nor a valid listen key."""
+    stream = parse(name, source.symbols, futures=source.futures)
     if stream is not None:
         return stream
     owner = exchange.bus.listen_keys.owner(name)

@@ -1,4 +1,5 @@
-"""Binance's spot user data events: ``executionReport`` and ``outboundAccountPosition``.
+"""Binance's spot user data events: ``executionReport``, ``outboundAccountPosition`` and
+``balanceUpdate``.
 
 Field names and order follow Binance's "User Data Streams" documentation. Times are REPLAY
 times (when it happened in the replayed market), like ``transactTime`` in REST answers.
@@ -87,6 +88,11 @@ def account_position(ledger: Ledger, assets: Iterable[str], event_ms: int) -> di
             for asset in assets
         ],
     }
+
+
+def balance_update(asset: str, delta: Decimal, event_ms: int) -> dict[str, Any]:
+    """A deposit (``delta`` > 0) or withdrawal; ``T`` is when it cleared (the same time)."""
+    return {"e": "balanceUpdate", "E": event_ms, "a": asset, "d": num(delta), "T": event_ms}
 
 
 def reports(after: SimOrder, fills: Iterable[Execution], *, new: bool) -> list[Report]:

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from ai_engine.simexchange import errors
 from ai_engine.simexchange.exchange import SimExchange
 from ai_engine.simexchange.streams.bus import user_channel
-from ai_engine.simexchange.streams.connection import Connection
+from ai_engine.simexchange.streams.connection import Connection, socket_response
 
 Params = dict[str, Any]
 
@@ -142,15 +142,13 @@ def _answer(session: _Session, text: str) -> bytes:
 async def serve(
     exchange: SimExchange, request: web.Request, wall_ms: Callable[[], int]
 ) -> web.StreamResponse:
-    ws = web.WebSocketResponse(compress=False, max_msg_size=64 * 1024)
+    ws = socket_response(64 * 1024)
     connection = Connection(exchange, ws, request, combined=False)
     session = _Session(exchange, connection, wall_ms)
     await ws.prepare(request)
     connection.start()
     try:
-        async for message in ws:
-            if message.type is WSMsgType.TEXT:
-                connection.reply(_answer(session, message.data))
+        await connection.read(lambda text: connection.reply(_answer(session, text)))
     finally:
         await connection.finish()
     return ws
