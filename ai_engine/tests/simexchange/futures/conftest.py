@@ -3,7 +3,7 @@ perpetual bars and funding (2025-05-26..28), servers replaying them, and the rea
 clients pointed at ``/fapi`` (only the base URLs are changed).
 
     futures_store      session  store with USD-M BTCUSDT 1m bars and funding, 2025-05-26..28
-    two_perps_store    session  the same plus ETHUSDT bars derived from them (no funding)
+    two_perps_store    session  the same plus real ETHUSDT perpetual bars (no funding)
     make_fconfig       test     factory: futures-only SimConfig, one account with a USDT wallet
     fsim               test     ThreadedSimExchange of make_fconfig() (manual clock)
     fclient            test     python-binance Client (sync) on ``fsim``, key KEY/SECRET
@@ -12,8 +12,6 @@ clients pointed at ``/fapi`` (only the base URLs are changed).
 
 from __future__ import annotations
 
-import csv
-import gzip
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +29,7 @@ FILES = (
     SAMPLE / "klines_1m" / "BTCUSDT-1m-2025-05-26_2025-05-28.csv.gz",
     SAMPLE / "funding_rate" / "BTCUSDT-fundingRate-2025-05-26_2025-05-29.csv.gz",
 )
+ETH_BARS = SAMPLE / "klines_1m" / "ETHUSDT-1m-2025-05-26_2025-05-28.csv.gz"
 WALLET = Decimal(10_000)
 FIRST_CLOSE = 1748217660000  # 2025-05-26 00:01 UTC: the close of the first bar
 MINUTE = 60_000
@@ -43,26 +42,10 @@ def futures_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def write_eth_bars(folder: Path) -> Path:
-    """USD-M ETHUSDT 1m bars over the BTCUSDT sample's span: its rows with prices / 40 (on
-    ETHUSDT's 0.01 tick) and volumes x 10. Not real ETH prices -- a second listed perpetual
-    that trades at the same minutes, for what needs two."""
-    target = folder / "futures_um" / "klines_1m" / "ETHUSDT-1m-2025-05-26_2025-05-28.csv.gz"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(FILES[0], "rt") as source, gzip.open(target, "wt", newline="") as out:
-        rows = csv.reader(source)
-        writer = csv.writer(out)
-        writer.writerow(next(rows))  # the header
-        for row in rows:
-            prices = [f"{float(value) / 40:.2f}" for value in row[1:5]]
-            writer.writerow([row[0], *prices, f"{float(row[5]) * 10:.3f}", *row[6:]])
-    return target
-
-
 @pytest.fixture(scope="session")
 def two_perps_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("two-perps-store")
-    import_files([*FILES, write_eth_bars(root / "source")], root)
+    import_files([*FILES, ETH_BARS], root)
     return root
 
 
