@@ -45,23 +45,12 @@ def order_ack(order: SimOrder) -> Json:
 
 
 def order_result(order: SimOrder) -> Json:
-    body = {
+    return {
         **order_ack(order),
-        "price": num(order.price),
-        "origQty": num(order.quantity),
-        "executedQty": num(order.executed_quantity),
-        "origQuoteOrderQty": num(order.quote_quantity),
-        "cummulativeQuoteQty": num(order.cumulative_quote),
-        "status": STATUS[order.status],
-        "timeInForce": TIF[order.time_in_force],
-        "type": TYPE[order.order_type],
-        "side": SIDE[order.side],
+        **_order_terms(order),
+        "workingTime": _working(order),
+        "selfTradePreventionMode": "NONE",
     }
-    if order.order_type in _STOPS:
-        body["stopPrice"] = num(order.stop_price)
-    body["workingTime"] = _working(order)
-    body["selfTradePreventionMode"] = "NONE"
-    return body
 
 
 def order_full(order: SimOrder, fills: tuple[Execution, ...]) -> Json:
@@ -105,13 +94,22 @@ def order_status(order: SimOrder) -> Json:
 
 
 def canceled(order: SimOrder, cancel_id: str, now_ms: int) -> Json:
-    body = {
+    return {
         "symbol": order.symbol,
         "origClientOrderId": order.client_order_id,
         "orderId": order.order_id,
         "orderListId": order.order_list_id,
         "clientOrderId": cancel_id,
         "transactTime": now_ms,
+        **_order_terms(order),
+        "selfTradePreventionMode": "NONE",
+    }
+
+
+def _order_terms(order: SimOrder) -> Json:
+    """Price, quantities, state and kind, in the order the new-order and cancel replies list them
+    (``stopPrice`` only for stop orders)."""
+    body: Json = {
         "price": num(order.price),
         "origQty": num(order.quantity),
         "executedQty": num(order.executed_quantity),
@@ -124,7 +122,6 @@ def canceled(order: SimOrder, cancel_id: str, now_ms: int) -> Json:
     }
     if order.order_type in _STOPS:
         body["stopPrice"] = num(order.stop_price)
-    body["selfTradePreventionMode"] = "NONE"
     return body
 
 

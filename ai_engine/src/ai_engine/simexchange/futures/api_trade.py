@@ -42,6 +42,15 @@ def _in_window(items: list[T], time_of: Callable[[T], int], query: fparams.Histo
     return chosen[: query.limit]
 
 
+def _page(
+    items: list[T], id_of: Callable[[T], int], time_of: Callable[[T], int], query: fparams.History
+) -> list[T]:
+    """Binance's history paging: from ``fromId`` on when given, else the time window."""
+    if query.from_id is not None:
+        return [item for item in items if id_of(item) >= query.from_id][: query.limit]
+    return _in_window(items, time_of, query)
+
+
 # -- regular orders ----------------------------------------------------------------------------
 
 
@@ -127,11 +136,7 @@ def _all_orders(call: Call, query: fparams.History) -> Any:
     futures = venue(call)
     assert query.symbol is not None
     orders = futures.engine.orders(call.api_key, query.symbol)
-    if query.from_id is not None:
-        orders = [o for o in orders if o.order_id >= query.from_id][: query.limit]
-    else:
-        orders = _in_window(orders, lambda o: o.time_ms, query)
-    return _statuses(futures, orders)
+    return _statuses(futures, _page(orders, lambda o: o.order_id, lambda o: o.time_ms, query))
 
 
 def _cancel_all(call: Call, symbol: str) -> Any:
@@ -164,10 +169,7 @@ def _user_trades(call: Call, args: tuple[fparams.History, int | None]) -> Any:
     trades = futures.engine.trades(call.api_key, query.symbol)
     if order_id is not None:
         trades = [t for t in trades if t.order_id == order_id]
-    if query.from_id is not None:
-        trades = [t for t in trades if t.trade_id >= query.from_id][: query.limit]
-    else:
-        trades = _in_window(trades, lambda t: t.ts_ms, query)
+    trades = _page(trades, lambda t: t.trade_id, lambda t: t.ts_ms, query)
     spec = futures.spec(query.symbol)
     return [wire_orders.user_trade(spec, trade) for trade in trades]
 
@@ -246,11 +248,7 @@ def _all_algos(call: Call, query: fparams.History) -> Any:
     futures = venue(call)
     assert query.symbol is not None
     algos = futures.engine.algos(call.api_key, query.symbol)
-    if query.from_id is not None:
-        algos = [a for a in algos if a.algo_id >= query.from_id][: query.limit]
-    else:
-        algos = _in_window(algos, lambda a: a.create_ms, query)
-    return _algo_rows(futures, algos)
+    return _algo_rows(futures, _page(algos, lambda a: a.algo_id, lambda a: a.create_ms, query))
 
 
 def _cancel_all_algos(call: Call, symbol: str) -> Any:

@@ -210,6 +210,15 @@ def _activation(raw: RawParams, spec: FuturesSymbolSpec) -> Decimal | None:
     return new if new is not None else old
 
 
+def _id_or_client(raw: RawParams, id_name: str, client_name: str) -> tuple[int | None, str | None]:
+    """The id and the client id naming an order; at least one must be given."""
+    ident = params.integer(raw, id_name)
+    client = raw.get(client_name)
+    if ident is None and client is None:
+        raise errors.one_of(id_name, client_name)
+    return ident, client
+
+
 @dataclass(frozen=True, slots=True)
 class OrderRef:
     symbol: str
@@ -219,11 +228,7 @@ class OrderRef:
 
 def order_ref(raw: RawParams, known: Collection[str]) -> OrderRef:
     name = params.symbol(raw, known)
-    order_id = params.integer(raw, "orderId")
-    client = raw.get("origClientOrderId")
-    if order_id is None and client is None:
-        raise errors.one_of("orderId", "origClientOrderId")
-    return OrderRef(name, order_id, client)
+    return OrderRef(name, *_id_or_client(raw, "orderId", "origClientOrderId"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,11 +240,7 @@ class AlgoRef:
 
 def algo_ref(raw: RawParams, known: Collection[str]) -> AlgoRef:
     name = params.optional_symbol(raw, known)
-    algo_id = params.integer(raw, "algoId")
-    client = raw.get("clientAlgoId")
-    if algo_id is None and client is None:
-        raise errors.one_of("algoId", "clientAlgoId")
-    return AlgoRef(name, algo_id, client)
+    return AlgoRef(name, *_id_or_client(raw, "algoId", "clientAlgoId"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,9 +43,13 @@ def _signed_notional(risk: PositionRisk) -> Decimal:
         return risk.state.quantity * risk.mark
 
 
-def position_v3(spec: FuturesSymbolSpec, risk: PositionRisk, fees: FeeRates) -> Json:
+def _initial_margin(risk: PositionRisk) -> Decimal:
+    """Margin held for the position and for its open orders."""
     with exact():
-        initial = risk.margin.initial + risk.open_order_initial
+        return risk.margin.initial + risk.open_order_initial
+
+
+def position_v3(spec: FuturesSymbolSpec, risk: PositionRisk, fees: FeeRates) -> Json:
     return {
         "symbol": risk.symbol,
         "positionSide": "BOTH",
@@ -59,7 +63,7 @@ def position_v3(spec: FuturesSymbolSpec, risk: PositionRisk, fees: FeeRates) -> 
         "notional": usd(_signed_notional(risk)),
         "marginAsset": spec.instrument.settlement_asset,
         "isolatedWallet": usd(risk.state.isolated_wallet),
-        "initialMargin": usd(initial),
+        "initialMargin": usd(_initial_margin(risk)),
         "maintMargin": usd(risk.margin.maintenance),
         "positionInitialMargin": usd(risk.margin.initial),
         "openOrderInitialMargin": usd(risk.open_order_initial),
@@ -136,29 +140,26 @@ def account_v2(
     positions: list[tuple[FuturesSymbolSpec, PositionRisk]],
 ) -> Json:
     """``GET /fapi/v2/account``: every listed symbol in ``positions``."""
-    rows = []
-    for spec, risk in positions:
-        with exact():
-            initial = risk.margin.initial + risk.open_order_initial
-        rows.append(
-            {
-                "symbol": risk.symbol,
-                "initialMargin": usd(initial),
-                "maintMargin": usd(risk.margin.maintenance),
-                "unrealizedProfit": usd(risk.margin.unrealised),
-                "positionInitialMargin": usd(risk.margin.initial),
-                "openOrderInitialMargin": usd(risk.open_order_initial),
-                "leverage": str(risk.state.leverage),
-                "isolated": risk.state.isolated,
-                "entryPrice": usd(risk.state.entry_price),
-                "maxNotional": str(risk.max_notional),
-                "bidNotional": "0",
-                "askNotional": "0",
-                "positionSide": "BOTH",
-                "positionAmt": qty(spec, _amount(risk)),
-                "updateTime": risk.state.update_ms,
-            }
-        )
+    rows = [
+        {
+            "symbol": risk.symbol,
+            "initialMargin": usd(_initial_margin(risk)),
+            "maintMargin": usd(risk.margin.maintenance),
+            "unrealizedProfit": usd(risk.margin.unrealised),
+            "positionInitialMargin": usd(risk.margin.initial),
+            "openOrderInitialMargin": usd(risk.open_order_initial),
+            "leverage": str(risk.state.leverage),
+            "isolated": risk.state.isolated,
+            "entryPrice": usd(risk.state.entry_price),
+            "maxNotional": str(risk.max_notional),
+            "bidNotional": "0",
+            "askNotional": "0",
+            "positionSide": "BOTH",
+            "positionAmt": qty(spec, _amount(risk)),
+            "updateTime": risk.state.update_ms,
+        }
+        for spec, risk in positions
+    ]
     return {
         "feeTier": 0,
         "feeBurn": False,
@@ -180,24 +181,21 @@ def account_v3(
     positions: list[tuple[FuturesSymbolSpec, PositionRisk]],
 ) -> Json:
     """``GET /fapi/v3/account``: only symbols with a position (or open orders)."""
-    rows = []
-    for spec, risk in positions:
-        with exact():
-            initial = risk.margin.initial + risk.open_order_initial
-        rows.append(
-            {
-                "symbol": risk.symbol,
-                "positionSide": "BOTH",
-                "positionAmt": qty(spec, _amount(risk)),
-                "unrealizedProfit": usd(risk.margin.unrealised),
-                "isolatedMargin": usd(_isolated_margin(risk)),
-                "notional": usd(_signed_notional(risk)),
-                "isolatedWallet": usd(risk.state.isolated_wallet),
-                "initialMargin": usd(initial),
-                "maintMargin": usd(risk.margin.maintenance),
-                "updateTime": risk.state.update_ms,
-            }
-        )
+    rows = [
+        {
+            "symbol": risk.symbol,
+            "positionSide": "BOTH",
+            "positionAmt": qty(spec, _amount(risk)),
+            "unrealizedProfit": usd(risk.margin.unrealised),
+            "isolatedMargin": usd(_isolated_margin(risk)),
+            "notional": usd(_signed_notional(risk)),
+            "isolatedWallet": usd(risk.state.isolated_wallet),
+            "initialMargin": usd(_initial_margin(risk)),
+            "maintMargin": usd(risk.margin.maintenance),
+            "updateTime": risk.state.update_ms,
+        }
+        for spec, risk in positions
+    ]
     return {**_totals(margin), "assets": [_asset(account, margin)], "positions": rows}
 
 
