@@ -15,9 +15,17 @@ import websockets
 from binance import AsyncClient
 
 from ai_engine.simexchange import RunningSim
+from ai_engine.simexchange.streams.bus import user_channel
 from simexchange.conftest import KEY, SECRET, local_client_class
 
-from .conftest import local_async_client, next_data, recv_json, socket_manager, ws_url
+from .conftest import (
+    eventually,
+    local_async_client,
+    next_data,
+    recv_json,
+    socket_manager,
+    ws_url,
+)
 
 REPORT_FIELDS = set("eEscSofqpPFgCxXrilzLnNTtIwmMOZYQV")
 
@@ -29,6 +37,12 @@ async def client(async_sim: RunningSim) -> AsyncIterator[AsyncClient]:
     await client.close_connection()
 
 
+async def subscribed(sim: RunningSim) -> bool:
+    """Entering python-binance's ``user_socket()`` does not wait for its WS-API subscription to
+    be acknowledged; events published before the server registered it would be lost."""
+    return await eventually(lambda: sim.exchange.bus.has_subscribers(user_channel("spot", KEY)))
+
+
 async def reports(socket: Any, count: int) -> list[dict[str, Any]]:
     return [await next_data(socket) for _ in range(count)]
 
@@ -37,6 +51,7 @@ async def test_user_socket_reports_a_market_order(
     async_sim: RunningSim, client: AsyncClient
 ) -> None:
     async with socket_manager(client, async_sim.base_url).user_socket() as socket:
+        assert await subscribed(async_sim)
         placed = await client.create_order(
             symbol="BTCUSDT", side="BUY", type="MARKET", quantity="3"
         )
@@ -70,6 +85,7 @@ async def test_a_resting_order_reports_its_fill_by_a_later_bar(
     exchange = async_sim.exchange
     low = min(float(exchange.market.bar("BTCUSDT", i).low.value) for i in range(60, 600))
     async with socket_manager(client, async_sim.base_url).user_socket() as socket:
+        assert await subscribed(async_sim)
         placed = await client.create_order(
             symbol="BTCUSDT", side="BUY", type="LIMIT", timeInForce="GTC",
             quantity="0.01", price=f"{low + 0.01:.2f}",
@@ -91,6 +107,7 @@ async def test_a_resting_order_reports_its_fill_by_a_later_bar(
 
 async def test_a_cancel_is_reported(async_sim: RunningSim, client: AsyncClient) -> None:
     async with socket_manager(client, async_sim.base_url).user_socket() as socket:
+        assert await subscribed(async_sim)
         placed = await client.create_order(
             symbol="ETHUSDT", side="SELL", type="LIMIT", timeInForce="GTC",
             quantity="1", price="9999",
@@ -108,6 +125,7 @@ async def test_orders_of_the_sync_client_reach_the_user_socket(
     async_sim: RunningSim, client: AsyncClient
 ) -> None:
     async with socket_manager(client, async_sim.base_url).user_socket() as socket:
+        assert await subscribed(async_sim)
         sync_client = local_client_class(async_sim.api_url)(KEY, SECRET, ping=False)
         try:
             order = await asyncio.to_thread(
@@ -163,6 +181,7 @@ async def test_a_deposit_sends_balance_update_then_the_position(
         socket_manager(client, async_sim.base_url).user_socket() as socket,
         aiohttp.ClientSession() as session,
     ):
+        assert await subscribed(async_sim)
         async with session.post(url, json={"asset": "BTC", "amount": "-0.5"}) as answer:
             assert answer.status == 200
         update, position = await reports(socket, 2)
