@@ -20,7 +20,12 @@ from ai_engine.marketdata.intervals import iso, to_ms
 from ai_engine.marketdata.inventory import SeriesInfo, list_series
 from ai_engine.marketdata.series import DataKind
 from ai_engine.marketdata.store import BarStore
-from ai_engine.marketdata.summary import summarize_bars, summarize_funding, summarize_trades
+from ai_engine.marketdata.summary import (
+    BarSummary,
+    summarize_bars,
+    summarize_funding,
+    summarize_trades,
+)
 from ai_engine.store.migrate import current_revision, upgrade
 
 # ai_engine/src/ai_engine/__init__.py -> ai_engine/sample_data (the repository checkout)
@@ -79,6 +84,14 @@ def _gaps(info: SeriesInfo) -> str:
     return f"{info.gaps.count} (largest {biggest.describe()})"
 
 
+def _flow(s: BarSummary) -> tuple[str, str]:
+    # Some sources (freqtrade's 6-column candles) carry no quote or taker volume: say so
+    # rather than print a zero that reads like a dead market.
+    if s.quote_volume == 0:
+        return "n/a", "n/a"
+    return f"{s.quote_volume / 1e6:,.1f}M", f"{s.taker_buy_share:.1%}"
+
+
 def _summarise(store: BarStore, infos: list[SeriesInfo]) -> None:
     bars = [info for info in infos if info.kind is DataKind.BARS]
     rows = []
@@ -88,7 +101,7 @@ def _summarise(store: BarStore, infos: list[SeriesInfo]) -> None:
         rows.append(
             [info.symbol, str(info.market), info.interval or "", first, last, f"{s.bars:,}",
              f"{s.open:,.2f}", f"{s.close:,.2f}", f"{s.change_pct:+.2f}%", f"{s.high:,.2f}",
-             f"{s.low:,.2f}", f"{s.quote_volume / 1e6:,.1f}M", f"{s.taker_buy_share:.1%}",
+             f"{s.low:,.2f}", *_flow(s),
              _gaps(info)]
         )  # fmt: skip
     typer.echo("  bars")
