@@ -15,8 +15,6 @@ from ai_engine.marketdata.store import (
     BarStore,
     UnknownSeries,
     load_bars,
-    load_funding,
-    load_trades,
 )
 
 from .samples import BTC_23, BTC_24, USDM_1M
@@ -80,19 +78,17 @@ def test_futures_market(sample_store: Path) -> None:
 
 
 def test_trades_funding_and_trade_bars(sample_store: Path) -> None:
-    trades = load_trades("BTCUSDT", data_dir=sample_store, market=MarketType.USDM)
+    store = BarStore(sample_store)
+    trades = store.load_trades("BTCUSDT", market=MarketType.USDM)
     assert len(trades) == 8714
-    funding = load_funding(
-        "BTCUSDT",
-        datetime(2023, 2, 1, tzinfo=UTC),
-        datetime(2023, 3, 1, tzinfo=UTC),
-        data_dir=sample_store,
+    funding = store.load_funding(
+        "BTCUSDT", datetime(2023, 2, 1, tzinfo=UTC), datetime(2023, 3, 1, tzinfo=UTC)
     )
     assert len(funding) == 84
-    seconds = BarStore(sample_store).load_trade_bars("BTCUSDT", "5s")
+    seconds = store.load_trade_bars("BTCUSDT", "5s")
     assert seconds.trades.sum() == 4335
     with pytest.raises(UnknownSeries, match="stored trades"):
-        load_trades("ETHUSDT", data_dir=sample_store)
+        store.load_trades("ETHUSDT")
 
 
 def test_series_is_what_list_prints(sample_store: Path) -> None:

@@ -1,7 +1,7 @@
 """Market data: Binance dump parsing, the Parquet store, validation, resampling.
 
 The one time unit of this package is int64 milliseconds since the Unix epoch, UTC. Public entry
-points: ``BarStore`` and the ``load_*`` functions in ``store``, ``import_files`` in ``importer``,
+points: ``BarStore`` and ``load_bars`` in ``store``, ``import_files`` in ``importer``,
 ``check_store`` in ``check``, ``resample`` and ``bars_from_trades``.
 """
 
@@ -18,8 +18,6 @@ from ai_engine.marketdata.store import (
     BarStore,
     UnknownSeries,
     load_bars,
-    load_funding,
-    load_trades,
 )
 from ai_engine.marketdata.tradebars import bars_from_trades
 
@@ -40,7 +38,5 @@ __all__ = [
     "check_store",
     "import_files",
     "load_bars",
-    "load_funding",
-    "load_trades",
     "resample",
 ]

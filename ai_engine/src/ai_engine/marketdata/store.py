@@ -29,8 +29,6 @@ __all__ = [
     "Trades",
     "UnknownSeries",
     "load_bars",
-    "load_funding",
-    "load_trades",
 ]
 
 
@@ -155,30 +153,6 @@ def load_bars(
     venue: Venue = Venue.BINANCE,
 ) -> Bars:
     return BarStore(data_dir).load_bars(symbol, interval, start, end, market=market, venue=venue)
-
-
-def load_trades(
-    symbol: str,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    data_dir: Path,
-    market: MarketType = MarketType.SPOT,
-    venue: Venue = Venue.BINANCE,
-) -> Trades:
-    return BarStore(data_dir).load_trades(symbol, start, end, market=market, venue=venue)
-
-
-def load_funding(
-    symbol: str,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    data_dir: Path,
-    market: MarketType = MarketType.USDM,
-    venue: Venue = Venue.BINANCE,
-) -> Funding:
-    return BarStore(data_dir).load_funding(symbol, start, end, market=market, venue=venue)
 
 
 def _whole_buckets(
