@@ -6,7 +6,9 @@ from fastapi import Depends, FastAPI
 
 from ai_engine import __version__
 from ai_engine.api.auth import require_token
-from ai_engine.api.routes import health, market
+from ai_engine.api.routes import health, market, signals
+from ai_engine.api.signals_service import SignalService
+from ai_engine.domain.clock import SystemClock
 from ai_engine.marketdata.store import BarStore
 from ai_engine.settings import Settings
 
@@ -27,4 +29,6 @@ def create_app(
     app.state.bar_store = BarStore(settings.store_dir)
     app.include_router(health.router)
     app.include_router(market.router, dependencies=[Depends(require_token)])
+    app.state.signals = SignalService(app.state.bar_store, SystemClock())
+    app.include_router(signals.router, dependencies=[Depends(require_token)])
     return app

@@ -12,6 +12,7 @@ from ai_engine.cli import data as data_cmd
 from ai_engine.cli import db as db_cmd
 from ai_engine.cli import demo as demo_cmd
 from ai_engine.cli import services as services_cmd
+from ai_engine.cli import signals as signals_cmd
 from ai_engine.cli import sim_exchange as sim_exchange_cmd
 from ai_engine.settings import Settings
 
@@ -27,6 +28,7 @@ app.add_typer(db_cmd.app, name="db")
 app.command("api")(api_cmd.serve)
 app.command("demo")(demo_cmd.demo)
 app.command("sim-exchange")(sim_exchange_cmd.sim_exchange)
+app.command("signals")(signals_cmd.signals)
 
 
 @app.callback()
