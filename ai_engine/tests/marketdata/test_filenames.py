@@ -96,7 +96,7 @@ def test_unhelpful_names_say_nothing() -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "BTCUSDT-aggTrades-2024-08-08.zip",
+        "BTCUSDT-bookTicker-2024-08-08.zip",
         "BTCUSDT-markPrice-1h-2019-12-23_2024-12-31.csv.gz",
         "BTCUSDT-1mo-2023-03.zip",
     ],

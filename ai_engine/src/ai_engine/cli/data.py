@@ -8,7 +8,9 @@ from pathlib import Path
 
 import typer
 
+from ai_engine.cli import data_book, data_stream
 from ai_engine.cli.context import settings_of
+from ai_engine.cli.data_download import download as download_command
 from ai_engine.cli.table import echo_table
 from ai_engine.domain.enums import MarketType
 from ai_engine.domain.errors import BadMarketData, DomainValueError
@@ -23,8 +25,13 @@ from ai_engine.marketdata.series import DataKind, SeriesKey
 app = typer.Typer(
     help="Market-data store: import Binance files, list, check.", no_args_is_help=True
 )
+app.command("download")(download_command)
+app.command("book-check")(data_book.book_check)
+app.command("stream")(data_stream.stream)
 
-_UNITS = {DataKind.BARS: "bars", DataKind.TRADES: "trade ids", DataKind.FUNDING: "funding events"}
+_UNITS = {DataKind.BARS: "bars", DataKind.TRADES: "trade ids", DataKind.FUNDING: "funding events",
+          DataKind.DEPTH: "depth update ids", DataKind.MARK_PRICE: "bars",
+          DataKind.AGG_TRADES: "trade ids"}  # fmt: skip
 
 
 class Market(StrEnum):
@@ -38,7 +45,9 @@ class Market(StrEnum):
 def import_(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(
-        ..., help="Binance kline, trade or fundingRate files (.csv, .csv.gz, .zip) or folders."
+        ...,
+        help="Binance kline, trade or fundingRate files (.csv, .csv.gz, .zip), raw WebSocket "
+        "captures (.jsonl.gz: trades and L2 depth) or folders.",
     ),
     symbol: str | None = typer.Option(None, help="Symbol, when the file names do not say."),
     market: Market | None = typer.Option(None, help="Market, when names and headers do not say."),
@@ -119,7 +128,9 @@ def _list_row(info: SeriesInfo) -> tuple[str, ...]:
         str(info.venue),
         str(info.market),
         info.symbol,
-        info.interval or str(info.kind),
+        f"{info.kind} {info.interval}"
+        if info.kind is DataKind.MARK_PRICE
+        else info.interval or str(info.kind),
         iso(to_ms(info.first)),
         iso(to_ms(info.last)),
         f"{info.rows:,}",

@@ -15,13 +15,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ai_engine.domain.errors import BadMarketData
+from ai_engine.marketdata.depth import depth_problem
 from ai_engine.marketdata.intervals import bucket_starts, divides_day, iso, to_datetime
 from ai_engine.marketdata.inventory import SeriesInfo, series_gaps
 from ai_engine.marketdata.partitions import Partition, discover, partitions
 from ai_engine.marketdata.schema import SPECS
-from ai_engine.marketdata.series import DataKind, SeriesKey
+from ai_engine.marketdata.series import BAR_KINDS, DataKind, SeriesKey
 from ai_engine.marketdata.validation import (
     Problem,
+    agg_trade_problem,
     bar_problem,
     first_problem,
     funding_problem,
@@ -124,7 +126,7 @@ def _row_problem(part: Partition, key: SeriesKey, table: pa.Table) -> Problem | 
             lambda i: f"{spec.time} {times[i]} is outside the partition's month {part.month}",
         )
     ]
-    if key.kind is DataKind.BARS and divides_day(str(key.interval)):
+    if key.kind in BAR_KINDS and divides_day(str(key.interval)):
         rules.append(
             (
                 bucket_starts(times, str(key.interval)) != times,
@@ -138,6 +140,9 @@ def _row_problem(part: Partition, key: SeriesKey, table: pa.Table) -> Problem | 
             DataKind.BARS: bar_problem,
             DataKind.TRADES: trade_problem,
             DataKind.FUNDING: funding_problem,
+            DataKind.MARK_PRICE: bar_problem,
+            DataKind.AGG_TRADES: agg_trade_problem,
+            DataKind.DEPTH: depth_problem,
         }[key.kind](c),
     ]
     present = [problem for problem in found if problem is not None]

@@ -87,6 +87,38 @@ class Trades(_Columns):
 
 
 @dataclass(frozen=True, eq=False)
+class Depth(_Columns):
+    """L2 depth events, one row per level, in ``seq`` order (layout in ``marketdata.depth``):
+    REST snapshots and diff events with their update ids; ``prev_final_id`` -1 where the
+    venue sends none (spot, snapshots)."""
+
+    seq: I64
+    time: I64
+    first_id: I64
+    final_id: I64
+    prev_final_id: I64
+    is_snapshot: Bool
+    is_bid: Bool
+    price: F64
+    qty: F64
+
+
+@dataclass(frozen=True, eq=False)
+class AggTrades(_Columns):
+    """Binance aggregate trades in id order: each row is the run of trades ``first_id`` ..
+    ``last_id`` that filled at one ``time`` (int64 ms UTC) and ``price`` on the same taker side;
+    ``qty`` is their total. Not single trades: use ``Trades`` where each fill matters."""
+
+    id: I64
+    first_id: I64
+    last_id: I64
+    time: I64
+    price: F64
+    qty: F64
+    is_buyer_maker: Bool  # True: the buyer was the maker, so the taker SOLD
+
+
+@dataclass(frozen=True, eq=False)
 class Funding(_Columns):
     """Funding events of a perpetual: ``funding_time`` int64 ms UTC and the rate applied."""
 

@@ -110,6 +110,26 @@ def id_gaps(
     return GapReport(count=len(where), missing=int(counts.sum()), largest=largest)
 
 
+def run_gaps(
+    first_ids: npt.NDArray[np.int64],
+    last_ids: npt.NDArray[np.int64],
+    times: npt.NDArray[np.int64],
+    *,
+    top: int = TOP,
+) -> GapReport:
+    """Missing trade ids between runs of trades (aggregate trades ``first_id``..``last_id``)."""
+    if len(first_ids) < 2:
+        return NO_GAPS
+    missing = first_ids[1:] - last_ids[:-1] - 1
+    where = np.flatnonzero(missing > 0)
+    if len(where) == 0:
+        return NO_GAPS
+    counts = missing[where]
+    order = np.lexsort((where, -counts))[:top]
+    largest = tuple(Gap(int(times[i]), int(times[i + 1]), int(missing[i])) for i in where[order])
+    return GapReport(count=len(where), missing=int(counts.sum()), largest=largest)
+
+
 def funding_step_ms(times: npt.NDArray[np.int64]) -> int:
     """The usual spacing of funding events, in whole hours (8h on Binance, 4h or 1h for some)."""
     if len(times) < 2:

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from ai_engine.domain.enums import Venue
 from ai_engine.domain.errors import BadMarketData
+from ai_engine.marketdata.capture_import import is_capture, parse_capture
 from ai_engine.marketdata.gaps import GapReport
 from ai_engine.marketdata.inventory import series_gaps
 from ai_engine.marketdata.merge import Rows, merge, split_months, where
@@ -85,8 +86,14 @@ def import_files(
     """Import ``paths`` into the store at ``root``; ``BadMarketData`` leaves the store unchanged."""
     groups: dict[SeriesKey, list[ParsedFile]] = {}
     for path in paths:
-        parsed = parse_file(path, overrides, venue=venue)
-        groups.setdefault(parsed.key, []).append(parsed)
+        # A raw WebSocket capture holds two series: its trades and its depth (capture_import).
+        parsed_files = (
+            parse_capture(path, overrides, venue=venue)
+            if is_capture(path)
+            else [parse_file(path, overrides, venue=venue)]
+        )
+        for parsed in parsed_files:
+            groups.setdefault(parsed.key, []).append(parsed)
     batches = {key: _merge_files(files) for key, files in sorted(groups.items())}
     results: list[SeriesImport] = []
     with store_lock(root):
@@ -140,13 +147,15 @@ def _merge_stored(partition: Partition, key: SeriesKey, new: Rows) -> tuple[pa.T
 
 
 def _check_time_order(rows: Rows, spec: KindSpec) -> None:
-    """Trades are ordered by id; their times must not go backwards along the ids."""
-    if spec.kind is not DataKind.TRADES:
+    """Trades are ordered by id, depth by update id; their times must not go backwards along
+    those ids (each month's file holds a contiguous run)."""
+    if spec.kind not in (DataKind.TRADES, DataKind.DEPTH):
         return
     problem = order_problem(rows.table.column("time").to_numpy(), "time", allow_equal=True)
     if problem is not None:
         source, line = where(rows, problem.index)
-        raise BadMarketData(f"trade id order and {problem.message}", source=source, row=line)
+        ids = "trade id" if spec.kind is DataKind.TRADES else "update id"
+        raise BadMarketData(f"{ids} order and {problem.message}", source=source, row=line)
 
 
 def _report(

@@ -15,12 +15,13 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ai_engine.domain.enums import MarketType, Venue
-from ai_engine.marketdata.gaps import GapReport, funding_step_ms, id_gaps, step_gaps
+from ai_engine.marketdata.depth import depth_gaps
+from ai_engine.marketdata.gaps import GapReport, funding_step_ms, id_gaps, run_gaps, step_gaps
 from ai_engine.marketdata.intervals import interval_ms, iso, to_datetime, to_ms
 from ai_engine.marketdata.partitions import discover
 from ai_engine.marketdata.reader import read_series
 from ai_engine.marketdata.schema import SPECS
-from ai_engine.marketdata.series import DataKind, SeriesKey
+from ai_engine.marketdata.series import BAR_KINDS, DataKind, SeriesKey
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,14 @@ class SeriesInfo:
         }
 
 
+# Columns gaps are computed from, where the time column alone does not tell.
+_GAP_COLUMNS = {
+    DataKind.TRADES: ["id", "time"],
+    DataKind.AGG_TRADES: ["first_id", "last_id", "time"],
+    DataKind.DEPTH: ["seq", "first_id", "final_id", "prev_final_id", "is_snapshot", "time"],
+}
+
+
 def list_series(root: Path) -> list[SeriesInfo]:
     """Every series in the store, sorted by kind, venue, market, symbol, interval."""
     infos = (describe(root, key) for key in discover(root))
@@ -79,7 +88,7 @@ def list_series(root: Path) -> list[SeriesInfo]:
 
 def describe(root: Path, key: SeriesKey) -> SeriesInfo | None:
     spec = SPECS[key.kind]
-    columns = ["id", "time"] if key.kind is DataKind.TRADES else [spec.time]
+    columns = _GAP_COLUMNS.get(key.kind, [spec.time])
     table = read_series(root, key, columns=columns)
     if table.num_rows == 0:
         return None
@@ -99,6 +108,11 @@ def series_gaps(key: SeriesKey, table: pa.Table) -> GapReport:
     times: npt.NDArray[np.int64] = table.column(spec.time).to_numpy()
     if key.kind is DataKind.TRADES:
         return id_gaps(table.column("id").to_numpy(), times)
-    if key.kind is DataKind.BARS:
+    if key.kind is DataKind.AGG_TRADES:
+        first, last = (table.column(name).to_numpy() for name in ("first_id", "last_id"))
+        return run_gaps(first, last, times)
+    if key.kind is DataKind.DEPTH:
+        return depth_gaps(table)
+    if key.kind in BAR_KINDS:
         return step_gaps(times, interval_ms(str(key.interval)))
     return step_gaps(times, funding_step_ms(times))

@@ -127,6 +127,72 @@ FUNDING_EVENTS = Layout(
     headers=(("funding_time", "funding_rate"), ("funding_time(ms)", "funding_rate")),
     market=MarketType.USDM,
 )
+# Mark-price klines: Binance's kline columns (volumes "0"), with or without its header row.
+MARK_KLINES = Layout(
+    kind=DataKind.MARK_PRICE,
+    description="Binance USD-M mark-price klines with header",
+    names=_KLINE_NAMES,
+    types=_KLINE_TYPES,
+    epochs=("open_time", "close_time"),
+    headers=(_KLINE_NAMES,),
+    market=MarketType.USDM,
+)
+MARK_KLINES_BARE = Layout(
+    kind=DataKind.MARK_PRICE,
+    description="Binance USD-M mark-price klines without header",
+    names=_KLINE_NAMES,
+    types=_KLINE_TYPES,
+    epochs=("open_time", "close_time"),
+    headers=(),
+    market=MarketType.USDM,
+)
+_AGG_NAMES = ("id", "price", "qty", "first_id", "last_id", "time", "is_buyer_maker")
+_AGG_TYPES = (
+    ("id", _I64),
+    ("price", _F64),
+    ("qty", _F64),
+    ("first_id", _I64),
+    ("last_id", _I64),
+    ("time", _I64),
+    ("is_buyer_maker", _BOOL),
+)
+SPOT_AGG_TRADES = Layout(
+    kind=DataKind.AGG_TRADES,
+    description="Binance spot aggTrades without header",
+    names=(*_AGG_NAMES, "is_best_match"),
+    types=(*_AGG_TYPES, ("is_best_match", _BOOL)),
+    epochs=("time",),
+    headers=(),
+    market=MarketType.SPOT,
+)
+USDM_AGG_TRADES = Layout(
+    kind=DataKind.AGG_TRADES,
+    description="Binance USD-M futures aggTrades with header",
+    names=_AGG_NAMES,
+    types=_AGG_TYPES,
+    epochs=("time",),
+    headers=(
+        (
+            "agg_trade_id",
+            "price",
+            "quantity",
+            "first_trade_id",
+            "last_trade_id",
+            "transact_time",
+            "is_buyer_maker",
+        ),
+    ),
+    market=MarketType.USDM,
+)
+USDM_AGG_TRADES_BARE = Layout(
+    kind=DataKind.AGG_TRADES,
+    description="Binance USD-M futures aggTrades without header (older archives)",
+    names=_AGG_NAMES,
+    types=_AGG_TYPES,
+    epochs=("time",),
+    headers=(),
+    market=MarketType.USDM,
+)
 LAYOUTS = (
     SPOT_KLINES,
     USDM_KLINES,
@@ -135,6 +201,11 @@ LAYOUTS = (
     USDM_TRADES_BARE,
     FUNDING_ARCHIVE,
     FUNDING_EVENTS,
+    MARK_KLINES,
+    MARK_KLINES_BARE,
+    SPOT_AGG_TRADES,
+    USDM_AGG_TRADES,
+    USDM_AGG_TRADES_BARE,
 )
 
 

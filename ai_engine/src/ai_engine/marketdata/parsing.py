@@ -20,11 +20,12 @@ from ai_engine.marketdata.filenames import FileName, parse_file_name
 from ai_engine.marketdata.intervals import bucket_starts, divides_day, interval_ms
 from ai_engine.marketdata.layouts import FUNDING_ARCHIVE, Layout, choose_layout
 from ai_engine.marketdata.schema import SPECS
-from ai_engine.marketdata.series import DataKind, SeriesKey, normalise_symbol
+from ai_engine.marketdata.series import BAR_KINDS, DataKind, SeriesKey, normalise_symbol
 from ai_engine.marketdata.sources import read_source
 from ai_engine.marketdata.timestamps import epoch_divisor
 from ai_engine.marketdata.validation import (
     Problem,
+    agg_trade_problem,
     bar_problem,
     first_problem,
     funding_problem,
@@ -72,11 +73,16 @@ def parse_file(
     elif divisor != 1:
         for column in layout.epochs:
             values[column] = values[column] // divisor
-    if key.kind is DataKind.BARS:
+    if key.kind in BAR_KINDS:
         values = _bars(values, str(key.interval), text)
     elif key.kind is DataKind.TRADES:
         _raise_at(order_problem(values["id"], "trade id", allow_equal=True, is_time=False), text)
         _raise_at(trade_problem(values), text)
+    elif key.kind is DataKind.AGG_TRADES:
+        _raise_at(
+            order_problem(values["id"], "aggregate trade id", allow_equal=True, is_time=False), text
+        )
+        _raise_at(agg_trade_problem(values), text)
     else:
         values = _funding(values, layout, text)
     spec = SPECS[key.kind]
@@ -95,8 +101,10 @@ def _series_key(
     market = overrides.market or layout.market or name.market or MarketType.SPOT
     if layout.kind is DataKind.FUNDING and market is not MarketType.USDM:
         raise BadMarketData(f"funding rates exist for futures only, not {market}", source=source)
+    if layout.kind is DataKind.MARK_PRICE and market is not MarketType.USDM:
+        raise BadMarketData(f"mark prices exist for futures only, not {market}", source=source)
     interval = None
-    if layout.kind is DataKind.BARS:
+    if layout.kind in BAR_KINDS:
         interval = overrides.interval or name.interval
         if interval is None:
             raise BadMarketData(

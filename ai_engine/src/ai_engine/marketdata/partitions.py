@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ai_engine.domain.enums import MarketType, Venue
-from ai_engine.marketdata.series import DataKind, SeriesKey
+from ai_engine.marketdata.series import BAR_KINDS, DataKind, SeriesKey
 
 _MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.parquet$")
 
@@ -72,7 +72,7 @@ def discover(root: Path) -> list[SeriesKey]:
     """Every series with at least one partition file, sorted."""
     keys: list[SeriesKey] = []
     for kind in DataKind:
-        pattern = "venue=*/market=*/symbol=*" + ("/interval=*" if kind is DataKind.BARS else "")
+        pattern = "venue=*/market=*/symbol=*" + ("/interval=*" if kind in BAR_KINDS else "")
         for folder in sorted((root / str(kind)).glob(pattern)):
             key = _key_of(kind, folder)
             if key is not None and partitions(root, key):
@@ -95,7 +95,7 @@ def month_start_ms(month: str) -> int:
 
 def _key_of(kind: DataKind, folder: Path) -> SeriesKey | None:
     parts = {}
-    for part in folder.relative_to(folder.parents[3 if kind is DataKind.BARS else 2]).parts:
+    for part in folder.relative_to(folder.parents[3 if kind in BAR_KINDS else 2]).parts:
         name, _, value = part.partition("=")
         parts[name] = value
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ai_engine.marketdata.frames import Bars, Funding, Trades
+from ai_engine.marketdata.frames import AggTrades, Bars, Depth, Funding, Trades
 from ai_engine.marketdata.series import DataKind
 
 _MS_UTC = pa.timestamp("ms", tz="UTC")
@@ -93,7 +93,46 @@ FUNDING = KindSpec(
     time="funding_time",
     times=("funding_time",),
 )
-SPECS = {spec.kind: spec for spec in (BARS, TRADES, FUNDING)}
+DEPTH = KindSpec(  # one row per level of a snapshot or diff event: see marketdata.depth
+    kind=DataKind.DEPTH,
+    columns=(
+        ("seq", _I64),
+        ("time", _I64),
+        ("first_id", _I64),
+        ("final_id", _I64),
+        ("prev_final_id", _I64),
+        ("is_snapshot", pa.bool_()),
+        ("is_bid", pa.bool_()),
+        ("price", _F64),
+        ("qty", _F64),
+    ),
+    key="seq",
+    time="time",
+    times=("time",),
+)
+MARK_PRICE = KindSpec(  # mark-price klines: the bar columns, so every bar tool applies
+    kind=DataKind.MARK_PRICE,
+    columns=BARS.columns,
+    key="open_time",
+    time="open_time",
+    times=("open_time",),
+)
+AGG_TRADES = KindSpec(  # Binance aggregate trades, keyed by the aggregate trade id
+    kind=DataKind.AGG_TRADES,
+    columns=(
+        ("id", _I64),
+        ("first_id", _I64),
+        ("last_id", _I64),
+        ("time", _I64),
+        ("price", _F64),
+        ("qty", _F64),
+        ("is_buyer_maker", pa.bool_()),
+    ),
+    key="id",
+    time="time",
+    times=("time",),
+)
+SPECS = {spec.kind: spec for spec in (BARS, TRADES, FUNDING, DEPTH, MARK_PRICE, AGG_TRADES)}
 
 
 def numpy_columns(table: pa.Table) -> dict[str, Any]:
@@ -122,6 +161,14 @@ def funding_of(table: pa.Table) -> Funding:
     return Funding(**numpy_columns(table.select(FUNDING.names)))
 
 
-def table_of(frame: Bars | Trades | Funding) -> pa.Table:
+def agg_trades_of(table: pa.Table) -> AggTrades:
+    return AggTrades(**numpy_columns(table.select(AGG_TRADES.names)))
+
+
+def depth_of(table: pa.Table) -> Depth:
+    return Depth(**numpy_columns(table.select(DEPTH.names)))
+
+
+def table_of(frame: Bars | Trades | Funding | Depth) -> pa.Table:
     """A frame back to an in-memory table (for writing and merging)."""
     return pa.table({name: getattr(frame, name) for name in frame.column_names()})

@@ -20,6 +20,17 @@ class DataKind(StrEnum):
     BARS = "bars"
     TRADES = "trades"
     FUNDING = "funding"
+    DEPTH = "depth"  # L2 depth snapshots and diffs (from WebSocket captures)
+    # Mark-price klines of a perpetual: the bar columns (Binance sends zero volumes), kept apart
+    # from the traded bars of the same symbol and interval.
+    MARK_PRICE = "mark_price"
+    # Binance's aggregate trades: one row per run of trades with the same time, price and taker
+    # side (ids ``first_id``..``last_id``). Not trades: quantities of the single trades are lost.
+    AGG_TRADES = "agg_trades"
+
+
+# Kinds whose series have a bar interval (``interval=`` folder, open-time grid).
+BAR_KINDS = frozenset({DataKind.BARS, DataKind.MARK_PRICE})
 
 
 @dataclass(frozen=True, order=True)
@@ -35,17 +46,20 @@ class SeriesKey:
     def __post_init__(self) -> None:
         if not _SYMBOL.match(self.symbol):
             raise DomainValueError(f"bad symbol {self.symbol!r}: expected A-Z and 0-9 only")
-        if self.kind is DataKind.BARS and self.interval is None:
-            raise DomainValueError("a bars series needs an interval")
-        if self.kind is not DataKind.BARS and self.interval is not None:
+        if self.kind in BAR_KINDS and self.interval is None:
+            raise DomainValueError(f"a {self.kind} series needs an interval")
+        if self.kind not in BAR_KINDS and self.interval is not None:
             raise DomainValueError(f"a {self.kind} series takes no interval")
         if self.interval is not None and not is_interval(self.interval):
             raise DomainValueError(f"unknown interval {self.interval!r}")
 
     @property
     def label(self) -> str:
-        """``binance spot BTCUSDT 1m`` / ``binance usdm BTCUSDT trades``."""
+        """``binance spot BTCUSDT 1m`` / ``binance usdm BTCUSDT trades`` /
+        ``binance usdm BTCUSDT mark_price 1m``."""
         tail = self.interval if self.interval is not None else str(self.kind)
+        if self.kind is DataKind.MARK_PRICE:
+            tail = f"{self.kind} {tail}"
         return f"{self.venue} {self.market} {self.symbol} {tail}"
 
 

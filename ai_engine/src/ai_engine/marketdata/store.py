@@ -11,13 +11,13 @@ from datetime import datetime
 from pathlib import Path
 
 from ai_engine.domain.enums import MarketType, Venue
-from ai_engine.marketdata.frames import Bars, Funding, Trades
+from ai_engine.marketdata.frames import AggTrades, Bars, Depth, Funding, Trades
 from ai_engine.marketdata.intervals import ceil_ms, interval_ms, to_ms
 from ai_engine.marketdata.inventory import SeriesInfo, list_series
 from ai_engine.marketdata.partitions import discover, partitions
 from ai_engine.marketdata.reader import read_series
 from ai_engine.marketdata.resampling import resample
-from ai_engine.marketdata.schema import bars_of, funding_of, trades_of
+from ai_engine.marketdata.schema import agg_trades_of, bars_of, depth_of, funding_of, trades_of
 from ai_engine.marketdata.series import DataKind, SeriesKey, normalise_symbol
 from ai_engine.marketdata.tradebars import bars_from_trades
 
@@ -97,6 +97,20 @@ class BarStore:
         key = self._existing(SeriesKey(DataKind.TRADES, venue, market, normalise_symbol(symbol)))
         return trades_of(read_series(self.root, key, *_range(start, end)))
 
+    def load_depth(
+        self,
+        symbol: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        market: MarketType = MarketType.SPOT,
+        venue: Venue = Venue.BINANCE,
+    ) -> Depth:
+        """L2 depth events (snapshots and diffs, one row per level; ``marketdata.depth``) with
+        time in ``[start, end)``, in update-id order."""
+        key = self._existing(SeriesKey(DataKind.DEPTH, venue, market, normalise_symbol(symbol)))
+        return depth_of(read_series(self.root, key, *_range(start, end)))
+
     def load_funding(
         self,
         symbol: str,
@@ -109,6 +123,36 @@ class BarStore:
         """Funding events with funding time in ``[start, end)``."""
         key = self._existing(SeriesKey(DataKind.FUNDING, venue, market, normalise_symbol(symbol)))
         return funding_of(read_series(self.root, key, *_range(start, end)))
+
+    def load_mark_price(
+        self,
+        symbol: str,
+        interval: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        market: MarketType = MarketType.USDM,
+        venue: Venue = Venue.BINANCE,
+    ) -> Bars:
+        """Mark-price klines (bar columns; Binance's volumes are zero) opening in ``[start, end)``;
+        only the stored interval, nothing is resampled."""
+        name = normalise_symbol(symbol)
+        key = self._existing(SeriesKey(DataKind.MARK_PRICE, venue, market, name, interval))
+        return bars_of(read_series(self.root, key, *_range(start, end)))
+
+    def load_agg_trades(
+        self,
+        symbol: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        market: MarketType = MarketType.SPOT,
+        venue: Venue = Venue.BINANCE,
+    ) -> AggTrades:
+        """Binance aggregate trades with time in ``[start, end)``, in aggregate-id order."""
+        name = normalise_symbol(symbol)
+        key = self._existing(SeriesKey(DataKind.AGG_TRADES, venue, market, name))
+        return agg_trades_of(read_series(self.root, key, *_range(start, end)))
 
     def series(self) -> list[SeriesInfo]:
         """Every stored series with its span, row count and gaps (what `data list` prints)."""

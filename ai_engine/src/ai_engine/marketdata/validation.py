@@ -88,6 +88,28 @@ def trade_problem(c: Columns) -> Problem | None:
     return found
 
 
+def agg_trade_problem(c: Columns) -> Problem | None:
+    """Price finite and positive, quantity finite and not negative, ``first_id <= last_id``,
+    runs that do not overlap (a repeated row is a duplicate, merged away later), time never
+    backwards."""
+    price, qty, first, last = c["price"], c["qty"], c["first_id"], c["last_id"]
+    repeated = c["id"][1:] == c["id"][:-1]
+    overlaps = np.concatenate(([False], (first[1:] <= last[:-1]) & ~repeated))
+    rules: list[_Rule] = [
+        (~np.isfinite(price), _say("price is not a finite number", price)),
+        (price <= 0, _say("price is not positive", price)),
+        (~np.isfinite(qty), _say("qty is not a finite number", qty)),
+        (qty < 0, _say("qty is negative", qty)),
+        (first > last, lambda i: f"first_id {first[i]} is after last_id {last[i]}"),
+        (overlaps, lambda i: f"first_id {first[i]} is not after the last_id before {last[i - 1]}"),
+    ]
+    order = order_problem(c["time"], "time", allow_equal=True)
+    found = first_problem(rules)
+    if order is not None and (found is None or order.index < found.index):
+        return order
+    return found
+
+
 def funding_problem(c: Columns) -> Problem | None:
     rates = c["funding_rate"]
     return first_problem(
