@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
+
 from ai_engine.domain.enums import MarketType, Venue
 from ai_engine.marketdata.frames import AggTrades, Bars, Depth, Funding, Trades
 from ai_engine.marketdata.intervals import ceil_ms, interval_ms, to_ms
@@ -94,8 +96,7 @@ class BarStore:
         venue: Venue = Venue.BINANCE,
     ) -> Trades:
         """Trades with time in ``[start, end)``, in trade-id order."""
-        key = self._existing(SeriesKey(DataKind.TRADES, venue, market, normalise_symbol(symbol)))
-        return trades_of(read_series(self.root, key, *_range(start, end)))
+        return trades_of(self._read(DataKind.TRADES, symbol, start, end, market, venue))
 
     def load_depth(
         self,
@@ -108,8 +109,7 @@ class BarStore:
     ) -> Depth:
         """L2 depth events (snapshots and diffs, one row per level; ``marketdata.depth``) with
         time in ``[start, end)``, in update-id order."""
-        key = self._existing(SeriesKey(DataKind.DEPTH, venue, market, normalise_symbol(symbol)))
-        return depth_of(read_series(self.root, key, *_range(start, end)))
+        return depth_of(self._read(DataKind.DEPTH, symbol, start, end, market, venue))
 
     def load_funding(
         self,
@@ -121,8 +121,7 @@ class BarStore:
         venue: Venue = Venue.BINANCE,
     ) -> Funding:
         """Funding events with funding time in ``[start, end)``."""
-        key = self._existing(SeriesKey(DataKind.FUNDING, venue, market, normalise_symbol(symbol)))
-        return funding_of(read_series(self.root, key, *_range(start, end)))
+        return funding_of(self._read(DataKind.FUNDING, symbol, start, end, market, venue))
 
     def load_mark_price(
         self,
@@ -136,9 +135,8 @@ class BarStore:
     ) -> Bars:
         """Mark-price klines (bar columns; Binance's volumes are zero) opening in ``[start, end)``;
         only the stored interval, nothing is resampled."""
-        name = normalise_symbol(symbol)
-        key = self._existing(SeriesKey(DataKind.MARK_PRICE, venue, market, name, interval))
-        return bars_of(read_series(self.root, key, *_range(start, end)))
+        rows = self._read(DataKind.MARK_PRICE, symbol, start, end, market, venue, interval)
+        return bars_of(rows)
 
     def load_agg_trades(
         self,
@@ -150,13 +148,25 @@ class BarStore:
         venue: Venue = Venue.BINANCE,
     ) -> AggTrades:
         """Binance aggregate trades with time in ``[start, end)``, in aggregate-id order."""
-        name = normalise_symbol(symbol)
-        key = self._existing(SeriesKey(DataKind.AGG_TRADES, venue, market, name))
-        return agg_trades_of(read_series(self.root, key, *_range(start, end)))
+        return agg_trades_of(self._read(DataKind.AGG_TRADES, symbol, start, end, market, venue))
 
     def series(self) -> list[SeriesInfo]:
         """Every stored series with its span, row count and gaps (what `data list` prints)."""
         return list_series(self.root)
+
+    def _read(
+        self,
+        kind: DataKind,
+        symbol: str,
+        start: datetime | None,
+        end: datetime | None,
+        market: MarketType,
+        venue: Venue,
+        interval: str | None = None,
+    ) -> pa.Table:
+        """The stored rows of one series in ``[start, end)``; ``UnknownSeries`` if none."""
+        key = SeriesKey(kind, venue, market, normalise_symbol(symbol), interval)
+        return read_series(self.root, self._existing(key), *_range(start, end))
 
     def _existing(self, key: SeriesKey) -> SeriesKey:
         if not partitions(self.root, key):
