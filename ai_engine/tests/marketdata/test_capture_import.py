@@ -15,7 +15,13 @@ import pytest
 from ai_engine.domain.enums import MarketType
 from ai_engine.domain.errors import BadMarketData
 from ai_engine.marketdata import BarStore, DataKind, check_store
-from ai_engine.marketdata.captures import DepthDiff, DepthSnapshot, TradeEvent, read_capture
+from ai_engine.marketdata.captures import (
+    DepthDiff,
+    DepthSnapshot,
+    MarkPriceEvent,
+    TradeEvent,
+    read_capture,
+)
 from ai_engine.marketdata.depth import events
 from ai_engine.marketdata.importer import import_files
 from ai_engine.marketdata.inventory import list_series
@@ -25,7 +31,8 @@ from .samples import SAMPLE
 
 WS_RAW = SAMPLE / "ws_raw"
 SPOT_SLICE = next(iter(sorted((WS_RAW / "spot").glob("btcusdt*.jsonl.gz"))))
-USDM_SLICE = next(iter(sorted((WS_RAW / "usdm").glob("btcusdt*.jsonl.gz"))))
+USDM_SLICE = WS_RAW / "usdm" / "btcusdt_20240718-first90s.jsonl.gz"
+USDM_MARKS_SLICE = WS_RAW / "usdm" / "btcusdt_20230404-first45s.jsonl.gz"  # with @markPrice@1s
 SPOT_TRADES = SAMPLE / "trades" / "spot" / "BTCUSDT-trades-2024-08-08-excerpt.csv.gz"
 
 
@@ -77,6 +84,24 @@ def test_a_usdm_capture_keeps_pu(store: Path) -> None:
     stored = [e for e in events(depth) if not e.is_snapshot]
     assert [e.prev_final_id for e in stored] == [d.prev_final_id for d in diffs]
     assert next(iter(list_series(store))).gaps.count == 0
+
+
+def test_usdm_mark_prices_become_one_second_mark_price_klines(store: Path) -> None:
+    report = import_files([USDM_MARKS_SLICE], store)
+    kinds = {item.key.kind: item.key for item in report.series}
+    assert set(kinds) == {DataKind.TRADES, DataKind.DEPTH, DataKind.MARK_PRICE}
+    assert kinds[DataKind.MARK_PRICE].interval == "1s"
+    marks = [
+        e for e in read_capture(USDM_MARKS_SLICE, strict=True) if isinstance(e, MarkPriceEvent)
+    ]
+    assert len(marks) > 40
+    bars = BarStore(store).load_mark_price("BTCUSDT", "1s")
+    assert bars.open_time.tolist() == [m.event_ms // 1000 * 1000 for m in marks]
+    assert bars.close.tolist() == [float(m.mark) for m in marks]
+    assert np.all(bars.open == bars.close)  # one per second
+    assert np.all(bars.high == bars.low)
+    assert (bars.volume.sum(), bars.trades.sum()) == (0, 0)
+    assert import_files([USDM_MARKS_SLICE], store).added == 0  # idempotent
 
 
 def test_capture_trades_and_a_trade_dump_of_the_same_trades_import_together(store: Path) -> None:

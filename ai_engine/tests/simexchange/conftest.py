@@ -3,6 +3,8 @@ real python-binance clients pointed at them (only the base URL is changed).
 
     spot_store        session  store with BTCUSDT and ETHUSDT spot 1m bars, 2023-03-23..25
     make_config       test     factory: SimConfig(spot_store, one funded account, **overrides)
+    tick_store        session  store with only the vendored spot BTCUSDT capture (tick replay)
+    make_tick_config  test     factory: SimConfig(tick_store, BTCUSDT, the funded account, ...)
     sim               test     ThreadedSimExchange of make_config() (manual clock)
     client            test     python-binance Client (sync) on `sim`, key KEY/SECRET
     client_for        test     factory: Client for any running server / key / secret
@@ -29,6 +31,7 @@ from ai_engine.simexchange import (
     ThreadedSimExchange,
     running_sim_exchange,
 )
+from simexchange.tick_capture import spot_capture
 
 with warnings.catch_warnings():
     # python-binance 1.0.37 imports a name websockets 17 deprecated (import time only).
@@ -54,6 +57,24 @@ def make_config(spot_store: Path) -> Callable[..., SimConfig]:
             "data_dir": spot_store,
             "accounts": (AccountSpec(api_key=KEY, secret=SECRET, balances=START_BALANCES),),
         }
+        return SimConfig(**{**values, **overrides})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def tick_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tick-store")
+    import_files([spot_capture()], root)
+    return root
+
+
+@pytest.fixture
+def make_tick_config(tick_store: Path) -> Callable[..., SimConfig]:
+    def make(**overrides: Any) -> SimConfig:
+        account = AccountSpec(api_key=KEY, secret=SECRET, balances=START_BALANCES)
+        values: dict[str, Any] = {"data_dir": tick_store, "symbols": ("BTCUSDT",),
+                                  "accounts": (account,)}  # fmt: skip
         return SimConfig(**{**values, **overrides})
 
     return make

@@ -88,6 +88,7 @@ def test_every_endpoint_matches_binance_documented_shape(
         "allOrders": client.get_all_orders(symbol="BTCUSDT"),
         "myTrades": client.get_my_trades(symbol="BTCUSDT"),
         "account": client.get_account(),
+        "account_commission": client.v3_get_account_commission(symbol="BTCUSDT"),
     }
     answers["order_cancel"] = client.cancel_order(symbol="BTCUSDT", orderId=resting["orderId"])
     client.create_order(**limit)

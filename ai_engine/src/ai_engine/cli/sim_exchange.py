@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from ai_engine.cli.context import settings_of
 from ai_engine.domain import DomainValueError
 from ai_engine.marketdata import UnknownSeries
 from ai_engine.marketdata.intervals import iso
+from ai_engine.matching.fee_tiers import spot_rates, usdm_rates
 from ai_engine.simexchange import (
     AccountSpec,
     RunningSim,
@@ -23,7 +25,7 @@ from ai_engine.simexchange import (
     running_sim_exchange,
     serve_forever,
 )
-from ai_engine.simexchange.config import parse_fees_bps, parse_speed
+from ai_engine.simexchange.config import LatencySpec, parse_fees_bps, parse_speed
 from ai_engine.simexchange.futures.config import futures_config
 from ai_engine.simexchange.live import (
     BINANCE_REST,
@@ -50,9 +52,23 @@ def sim_exchange(
         "1", help="Replay speed: x times real time, 'max', or 0 (manual: POST /sim/clock/advance)."
     ),
     account: list[str] = typer.Option(
-        [], "--account", help="KEY:SECRET:USDT=10000,BTC=0 (repeatable)."
+        [],
+        "--account",
+        help="KEY:SECRET:USDT=10000,BTC=0[:vip=3,bnb,futures-bnb=1,latency=50,jitter=10]"
+        " (repeatable; options: this account's VIP tier, BNB fee payment, latency in ms).",
     ),
-    fees_bps: str = typer.Option("10,10", help="Default maker,taker fees in basis points."),
+    fees_bps: str | None = typer.Option(
+        None, help="Default spot maker,taker fees in basis points (default: --vip-tier's)."
+    ),
+    vip_tier: int = typer.Option(
+        0, help="Default VIP tier, 0 (Regular) to 9: Binance's spot and USD-M fee rates."
+    ),
+    latency_ms: int = typer.Option(
+        0, help="Order latency in replay ms: orders and cancels reach the engine this late."
+    ),
+    latency_jitter_ms: int = typer.Option(
+        0, help="Plus a seeded random 0..N ms per order (see --seed)."
+    ),
     seed: int = typer.Option(0, help="Seed for generated client order ids."),
     weight_limit: int = typer.Option(6000, help="Request weight per IP per minute."),
     orders_per_10s: int = typer.Option(100, help="New orders per account per 10 seconds."),
@@ -62,7 +78,9 @@ def sim_exchange(
     futures_wallet: list[str] = typer.Option(
         [], "--futures-wallet", help="KEY:USDT=10000: an account's futures wallet (repeatable)."
     ),
-    futures_fees_bps: str = typer.Option("2,5", help="Futures maker,taker fees in basis points."),
+    futures_fees_bps: str | None = typer.Option(
+        None, help="Futures maker,taker fees in basis points (default: --vip-tier's)."
+    ),
     source: str = typer.Option(
         "replay", help="Market: 'replay' (the store) or 'live' (Binance klines, wall clock)."
     ),
@@ -73,19 +91,23 @@ def sim_exchange(
 ) -> None:
     """Serve Binance's spot REST API over replayed bars; python-binance talks to it unchanged."""
     try:
+        futures = futures_config(futures_symbols, futures_wallet, futures_fees_bps)
+        if not futures_fees_bps:
+            futures = replace(futures, fees=usdm_rates(vip_tier))
         config = SimConfig(
             data_dir=data_dir or settings_of(ctx).store_dir,
             symbols=tuple(s.strip().upper() for s in symbols.split(",") if s.strip()),
             start=_parse_start(start),
             speed=parse_speed(speed),
             accounts=tuple(AccountSpec.parse(text) for text in account),
-            fees=parse_fees_bps(fees_bps),
+            fees=parse_fees_bps(fees_bps) if fees_bps else spot_rates(vip_tier),
             seed=seed,
             host=host,
             port=port,
             weight_limit=weight_limit,
             orders_per_10s=orders_per_10s,
-            futures=futures_config(futures_symbols, futures_wallet, futures_fees_bps),
+            futures=futures,
+            latency=LatencySpec(latency_ms, latency_jitter_ms),
         )
         _run(serve_forever(config, _announce, _server(source, live_url, live_rest_url)))
     except (ValueError, KeyError, DomainValueError, UnknownSeries, OSError, ClientError) as exc:

@@ -1,6 +1,7 @@
-"""The synthetic order book: price levels derived from one closed bar.
+"""The order book the fill model trades against: built from one closed bar (a synthetic book)
+or from real L2 levels (a replayed depth stream).
 
-Formulas (all exact ``Decimal``; ``tick`` and ``step`` are the instrument's grid):
+Bar book formulas (all exact ``Decimal``; ``tick`` and ``step`` are the instrument's grid):
 
     mid          = bar close, snapped to the nearest tick
     half_spread  = max(tick, ceil_tick(mid * half_spread_bps / 10^4))
@@ -12,10 +13,20 @@ Formulas (all exact ``Decimal``; ``tick`` and ``step`` are the instrument's grid
 Takers consume levels (best first) and what they take stays taken until the next bar
 replaces the book, so splitting a large order does not find fresh liquidity within a bar.
 A bar with no volume yields a book with prices but no size: market orders expire unfilled.
+
+Real books (``Book.from_levels``): the recorded levels of a depth stream, best first (the
+caller passes the top N per side). Our takers consume them the same way, and the book remembers
+each level it consumed with the quantity recorded there when it was first hit. When the next
+book replaces it (``carry_takes``), a level whose recorded quantity is unchanged keeps what we
+took off (the replayed market never saw our orders, so it cannot have refilled it); a level
+whose recorded quantity changed -- a later diff updated it -- or that is gone is authoritative
+again. ``mid`` is the reference price: the bar's close for a bar book; for a real book the last
+trade price the caller knows, else the middle of the best bid and ask on the tick.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,11 +35,12 @@ from ai_engine.domain.decimals import exact, snap_to_step, wide_divide
 from ai_engine.matching.params import BookParams
 
 _ZERO = Decimal(0)
+PriceLevels = Iterable[tuple[Decimal, Decimal]]  # (price, quantity), best first
 
 
 @dataclass(slots=True)
 class Level:
-    """One price level; ``quantity`` is what is left of it in the current bar."""
+    """One price level; ``quantity`` is what is left of it (after our takers)."""
 
     price: Decimal
     quantity: Decimal
@@ -62,16 +74,36 @@ class TakePlan:
 NO_TAKES = TakePlan((), False)  # what an order that does not take plans to get
 
 
-class SyntheticBook:
+class Book:
     """Bids (best = highest first) and asks (best = lowest first) of one instrument."""
 
-    __slots__ = ("asks", "bids", "mid", "step")
+    __slots__ = ("_taken", "asks", "bids", "mid", "step")
 
     def __init__(self, bids: list[Level], asks: list[Level], mid: Decimal, step: Decimal) -> None:
         self.bids = bids
         self.asks = asks
         self.mid = mid
         self.step = step
+        # (is a bid level, price) -> (quantity recorded there when first taken, taken since)
+        self._taken: dict[tuple[bool, Decimal], tuple[Decimal, Decimal]] = {}
+
+    @classmethod
+    def from_levels(
+        cls,
+        bids: PriceLevels,
+        asks: PriceLevels,
+        instrument: Instrument,
+        *,
+        reference: Decimal | None = None,
+    ) -> Book:
+        """A real book: ``bids``/``asks`` as recorded, best first; levels without size are
+        left out. ``reference`` is the last trade price (``mid``); None: the middle of the
+        best bid and ask on the tick (a one-sided book: its best price; no levels: zero)."""
+        bid_levels = [Level(price, quantity) for price, quantity in bids if quantity > 0]
+        ask_levels = [Level(price, quantity) for price, quantity in asks if quantity > 0]
+        if reference is None:
+            reference = _middle(bid_levels, ask_levels, instrument.tick_size)
+        return cls(bid_levels, ask_levels, reference, instrument.lot_step)
 
     @classmethod
     def from_bar(
@@ -81,7 +113,7 @@ class SyntheticBook:
         params: BookParams,
         *,
         mid: Decimal | None = None,
-    ) -> SyntheticBook:
+    ) -> Book:
         """The book after ``bar`` closed; ``mid`` overrides the centre (a stop's trigger price)."""
         tick, step = instrument.tick_size, instrument.lot_step
         with exact():
@@ -163,17 +195,53 @@ class SyntheticBook:
         return TakePlan(tuple(takes), complete)
 
     def consume(self, side: OrderSide, plan: TakePlan) -> None:
-        """Remove what ``plan`` takes from the levels (they refill with the next bar)."""
+        """Remove what ``plan`` takes from the levels (a bar book refills with the next bar; a
+        real book keeps the take until the level's recorded quantity changes)."""
         levels = self.opposite(side)
+        bid_side = side is OrderSide.SELL  # a sell takes from the bids
         index = 0
         with exact():
             for take in plan.takes:
                 while levels[index].price != take.price:
                     index += 1
-                levels[index].quantity -= take.quantity
+                level = levels[index]
+                key = (bid_side, level.price)
+                recorded, taken = self._taken.get(key, (level.quantity, _ZERO))
+                self._taken[key] = (recorded, taken + take.quantity)
+                level.quantity -= take.quantity
+
+    def carry_takes(self, previous: Book) -> None:
+        """Apply what our takers consumed from ``previous`` (the book this one replaces) to
+        the levels whose recorded quantity is still what it was when they were hit."""
+        if not previous._taken:
+            return
+        by_price = {
+            True: {level.price: level for level in self.bids},
+            False: {level.price: level for level in self.asks},
+        }
+        with exact():
+            for key, (recorded, taken) in previous._taken.items():
+                level = by_price[key[0]].get(key[1])
+                if level is None or level.quantity != recorded:
+                    continue  # removed, out of view, or updated by the market: as recorded
+                level.quantity = max(_ZERO, recorded - taken)
+                self._taken[key] = (recorded, taken)
 
     def depth(self, limit: int) -> tuple[list[Level], list[Level]]:
         """Up to ``limit`` levels with size left per side: (bids, asks)."""
         bids = [level for level in self.bids if level.quantity > 0][:limit]
         asks = [level for level in self.asks if level.quantity > 0][:limit]
         return bids, asks
+
+
+def _middle(bids: list[Level], asks: list[Level], tick: Decimal) -> Decimal:
+    if bids and asks:
+        with exact():
+            middle = (bids[0].price + asks[0].price) / 2
+        return snap_to_step(middle, tick, Rounding.NEAREST)
+    if bids or asks:
+        return (bids or asks)[0].price
+    return _ZERO
+
+
+SyntheticBook = Book  # the name of the bar-built book before real books existed

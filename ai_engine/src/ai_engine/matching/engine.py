@@ -1,13 +1,17 @@
-"""The matching engine: accounts, orders and fills against books built from closed bars.
+"""The matching engine: accounts, orders and fills against books built from closed bars or
+replayed from real L2 levels and trades.
 
-One instance is one venue. It is fed closed bars in time order (``on_bar``) and orders
-(``submit``/``cancel``); it never reads a clock, never draws a random number and iterates only
-over insertion-ordered containers, so the same bars and the same calls give the same fills.
-Callers (the simulated exchange, the backtester) own the clock and pass times in, as epoch ms.
+One instance is one venue. Each symbol is fed in time order either closed bars (``on_bar``:
+the book is built from the bar) or ticks -- real books (``set_book``) and public trades
+(``on_trade``) -- plus orders (``submit``/``cancel``); it never reads a clock, never draws a
+random number and iterates only over insertion-ordered containers, so the same market data and
+the same calls give the same fills. Callers (the simulated exchange, the backtester) own the
+clock and pass times in, as epoch ms.
 
-This is the public face; the rules live in ``submission.py`` (order types on arrival),
-``resting_orders.py`` (what a bar does to resting orders), ``cancellation.py``, ``execution.py``
-(a fill) and ``order_lists.py`` (OCO), all over the state kept in ``venue.py``.
+This is the public face; the rules live in ``book.py`` (books and what our takers leave),
+``submission.py`` (order types on arrival), ``resting_orders.py`` (what a bar or a trade does to
+resting orders), ``cancellation.py``, ``execution.py`` (a fill) and ``order_lists.py`` (OCO), all
+over the state kept in ``venue.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from decimal import Decimal
 
 from ai_engine.domain import Bar, Instrument
 from ai_engine.matching import cancellation, resting_orders, submission
-from ai_engine.matching.book import SyntheticBook
+from ai_engine.matching.book import Book
 from ai_engine.matching.ledger import Ledger
 from ai_engine.matching.order_lists import OrderList, OrderLists
 from ai_engine.matching.orders import Execution, OrderRequest, SimOrder, SubmitResult
@@ -65,11 +69,15 @@ class MatchingEngine:
     def instrument(self, symbol: str) -> Instrument:
         return self._venue.market(symbol).instrument
 
-    def book(self, symbol: str) -> SyntheticBook | None:
+    def book(self, symbol: str) -> Book | None:
         return self._venue.market(symbol).book
 
     def last_bar(self, symbol: str) -> Bar | None:
         return self._venue.market(symbol).last_bar
+
+    def last_price(self, symbol: str) -> Decimal | None:
+        """The last trade price (tick replay), else the last bar's close; None before both."""
+        return self._venue.market(symbol).last_traded
 
     def has_resting(self, symbol: str) -> bool:
         self._venue.market(symbol)
@@ -87,6 +95,30 @@ class MatchingEngine:
         Orders are visited in order-id order (time priority).
         """
         return resting_orders.on_bar(self._venue, symbol, bar)
+
+    def set_book(self, symbol: str, book: Book, ts_ms: int) -> None:
+        """Make ``book`` (real levels: ``Book.from_levels``) the current book of ``symbol``.
+
+        What our takers consumed from the book it replaces stays consumed where the recorded
+        quantity is unchanged (``Book.carry_takes``); its reference price is the last trade.
+        """
+        self._venue.market(symbol).set_book(book, ts_ms)
+
+    def on_trade(
+        self,
+        symbol: str,
+        ts_ms: int,
+        price: Decimal,
+        quantity: Decimal,
+        buyer_is_maker: bool,
+    ) -> list[Execution]:
+        """A public trade of ``symbol`` printed at ``ts_ms``: fill resting limits it went
+        through (as maker, at most ``quantity`` in all), trigger stops it reached (they take
+        from the current book). Trades must come in time order. ``buyer_is_maker`` (the taker
+        sold) does not change the rules: a print is a print whichever side was aggressive.
+        """
+        del buyer_is_maker
+        return resting_orders.on_trade(self._venue, symbol, ts_ms, price, quantity)
 
     # -- orders --------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from ai_engine.domain import LiquiditySide, OrderStatus
 from ai_engine.domain.decimals import exact
 from ai_engine.matching.accounts import Account
+from ai_engine.matching.bnb import bnb_price
 from ai_engine.matching.book import SyntheticBook, TakePlan
 from ai_engine.matching.market import Market
 from ai_engine.matching.orders import Execution, SimOrder
@@ -55,9 +56,12 @@ def execute(
     from_lock: bool,
 ) -> tuple[SimOrder, Execution]:
     """A fill: settle the money, log the execution, return the order after it."""
+    fees = account.fees
     money = settle(
-        account.ledger, market.instrument, account.fees, order, price, quantity, liquidity,
+        account.ledger, market.instrument, fees, order, price, quantity, liquidity,
         from_lock=from_lock,
+        bnb_price=bnb_price(venue.markets, market.instrument.quote_asset)
+        if fees.pays_in_bnb else None,
     )  # fmt: skip
     fill = Execution(
         seq=venue.registry.next_seq,

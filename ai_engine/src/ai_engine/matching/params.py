@@ -47,21 +47,41 @@ class BookParams:
 
 @dataclass(frozen=True, slots=True)
 class FeeRates:
-    """Commission rates as fractions: Binance spot's default 0.1 % is ``Decimal("0.001")``."""
+    """Commission rates as fractions: Binance spot's default 0.1 % is ``Decimal("0.001")``.
+
+    ``bnb_discount``: the share taken off a commission the account pays in BNB (Binance: 0.25
+    on spot, 0.10 on USD-M futures); 0, the default, means the account does not pay in BNB.
+    Whether a fill can pay in BNB (a BNB price, enough BNB) is decided in ``bnb.py``.
+    The rates of Binance's VIP tiers are in ``fee_tiers.py``.
+    """
 
     maker: Decimal = Decimal("0.001")
     taker: Decimal = Decimal("0.001")
+    bnb_discount: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
-        for name in ("maker", "taker"):
-            value = to_decimal(getattr(self, name), what=f"{name} fee")
+        for name, what in (("maker", "maker fee"), ("taker", "taker fee")):
+            value = to_decimal(getattr(self, name), what=what)
             if not 0 <= value < 1:
-                raise DomainValueError(f"{name} fee rate must be in [0, 1), got {value}")
+                raise DomainValueError(f"{what} rate must be in [0, 1), got {value}")
             object.__setattr__(self, name, value)
+        discount = to_decimal(self.bnb_discount, what="BNB discount")
+        if not 0 <= discount < 1:
+            raise DomainValueError(f"BNB discount must be in [0, 1), got {discount}")
+        object.__setattr__(self, "bnb_discount", discount)
 
     def rate(self, liquidity: LiquiditySide) -> Decimal:
         """The rate a fill pays: maker for a resting order, taker for one that takes."""
         return self.maker if liquidity is LiquiditySide.MAKER else self.taker
+
+    @property
+    def pays_in_bnb(self) -> bool:
+        """Whether the account has chosen to pay its commissions in BNB."""
+        return self.bnb_discount > 0
+
+    def with_bnb(self, discount: Decimal) -> FeeRates:
+        """The same rates, paid in BNB at ``discount`` off (0: not in BNB)."""
+        return FeeRates(self.maker, self.taker, discount)
 
     @classmethod
     def from_bps(cls, maker_bps: Decimal | int | str, taker_bps: Decimal | int | str) -> FeeRates:

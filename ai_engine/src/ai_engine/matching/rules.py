@@ -9,7 +9,11 @@ TAKE_PROFIT_LIMIT buy triggers when low  <= stop, sell when high >= stop
 (touching the stop is enough: a stop is a trigger, not a queue position)
 
 commission = round_half_even(received amount x rate, 8 decimals), in the received asset:
-the base asset on a buy, the quote asset on a sell (Binance's rule without BNB discounts)
+the base asset on a buy, the quote asset on a sell (Binance's rule without BNB discounts;
+an account paying in BNB pays a discounted amount in BNB instead when it can: ``bnb.py``)
+
+The comparisons and the commission product are ``fill_rules``'s, called here with ``Decimal``s;
+the backtest kernel compiles the same functions for float64 (one source of the fill rules).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from decimal import Decimal
 
 from ai_engine.domain import Bar, Instrument, LiquiditySide, OrderSide, OrderType
 from ai_engine.domain.decimals import exact, quantize_wide
+from ai_engine.matching import fill_rules
 from ai_engine.matching.params import FeeRates
 
 COMMISSION_EXPONENT = -8  # Binance's base/quote commission precision
@@ -25,30 +30,31 @@ COMMISSION_EXPONENT = -8  # Binance's base/quote commission precision
 
 def trades_through(side: OrderSide, price: Decimal, bar: Bar) -> bool:
     """Whether ``bar`` traded strictly beyond a resting limit at ``price``."""
-    if side is OrderSide.BUY:
-        return bar.low.value < price
-    return bar.high.value > price
+    return fill_rules.limit_fills(side is OrderSide.BUY, price, bar.low.value, bar.high.value)
+
+
+def trade_goes_through(side: OrderSide, price: Decimal, traded: Decimal) -> bool:
+    """Whether a public trade at ``traded`` printed strictly beyond a resting limit at ``price``
+    (tick replay; a print at the limit itself does not fill it, as a bar's touch does not)."""
+    return fill_rules.limit_fills_at(side is OrderSide.BUY, price, traded)
 
 
 def _fires_upwards(order_type: OrderType, side: OrderSide) -> bool:
     """True if the trigger waits for the price to rise to the stop (stop-loss buy, TP sell)."""
-    return (order_type is OrderType.STOP_LIMIT) == (side is OrderSide.BUY)
+    return fill_rules.fires_upwards(order_type is OrderType.STOP_LIMIT, side is OrderSide.BUY)
 
 
 def stop_triggered(order_type: OrderType, side: OrderSide, stop: Decimal, bar: Bar) -> bool:
     """Whether ``bar``'s range reached the stop price of a stop-loss/take-profit order."""
-    if _fires_upwards(order_type, side):
-        return bar.high.value >= stop
-    return bar.low.value <= stop
+    upwards = _fires_upwards(order_type, side)
+    return fill_rules.stop_triggers(upwards, stop, bar.low.value, bar.high.value)
 
 
 def triggers_immediately(
     order_type: OrderType, side: OrderSide, stop: Decimal, last: Decimal
 ) -> bool:
     """Whether a stop order would trigger at once against the last price (Binance rejects it)."""
-    if _fires_upwards(order_type, side):
-        return last >= stop
-    return last <= stop
+    return fill_rules.stop_triggers_at(_fires_upwards(order_type, side), stop, last)
 
 
 def commission(
@@ -66,5 +72,5 @@ def commission(
             received, asset = quantity, instrument.base_asset
         else:
             received, asset = price * quantity, instrument.quote_asset
-        raw = received * rate
+        raw = fill_rules.commission(received, rate)
     return quantize_wide(raw, COMMISSION_EXPONENT), asset

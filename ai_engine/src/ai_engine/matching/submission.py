@@ -1,12 +1,14 @@
 """New spot orders: validation, then what each order type does on arrival.
 
-- MARKET takes what it can from the current book and the rest expires; a quote-quantity order
-  spends (buy) or receives (sell) up to that much quote.
+- MARKET takes what it can from the current book (built from the last bar, or real levels)
+  and the rest expires; a quote-quantity order spends (buy) or receives (sell) up to that much
+  quote.
 - LIMIT takes what is marketable up to its price, then rests (GTC) or expires (IOC; a FOK
   expires unfilled unless the book fills it completely).
 - LIMIT_MAKER rests, or is refused (``WOULD_TAKE``) if it would take.
 - STOP_LIMIT and TAKE_PROFIT_LIMIT rest untriggered under a lock, or are refused
-  (``WOULD_TRIGGER_IMMEDIATELY``) if they would trigger at once; ``resting_orders.py`` fires
+  (``WOULD_TRIGGER_IMMEDIATELY``) if they would trigger at once against the book's reference
+  price (the last bar's close, or the last trade replaying ticks); ``resting_orders.py`` fires
   them.
 - An OCO places two legs under one lock (``order_lists.py``); nothing fills on entry.
 """
@@ -25,7 +27,7 @@ from ai_engine.domain import (
 )
 from ai_engine.domain.decimals import exact
 from ai_engine.matching.accounts import Account
-from ai_engine.matching.book import NO_TAKES, SyntheticBook
+from ai_engine.matching.book import NO_TAKES, Book
 from ai_engine.matching.errors import OrderRejected, RejectReason
 from ai_engine.matching.execution import take
 from ai_engine.matching.filters import check_filters
@@ -85,7 +87,7 @@ def _market_order(
     venue: Venue,
     market: Market,
     account: Account,
-    book: SyntheticBook,
+    book: Book,
     order: SimOrder,
     request: OrderRequest,
 ) -> tuple[SimOrder, list[Execution]]:
@@ -109,7 +111,7 @@ def _market_order(
 
 
 def _limit_order(
-    venue: Venue, market: Market, account: Account, book: SyntheticBook, order: SimOrder
+    venue: Venue, market: Market, account: Account, book: Book, order: SimOrder
 ) -> tuple[SimOrder, list[Execution]]:
     marketable = book.is_marketable(order.side, order.price)
     if order.order_type is OrderType.LIMIT_MAKER and marketable:
@@ -124,7 +126,7 @@ def _limit_order(
     return _after_taking(account, order), fills
 
 
-def _stop_order(account: Account, book: SyntheticBook, order: SimOrder) -> SimOrder:
+def _stop_order(account: Account, book: Book, order: SimOrder) -> SimOrder:
     if triggers_immediately(order.order_type, order.side, order.stop_price, book.mid):
         raise OrderRejected(RejectReason.WOULD_TRIGGER_IMMEDIATELY, f"stop {order.stop_price}")
     amount = order.lock_for(order.quantity)

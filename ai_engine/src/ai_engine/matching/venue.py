@@ -1,9 +1,9 @@
 """The spot engine's state and the lookups every part of it uses: markets, accounts, the order
 registry and the OCO lists.
 
-Submission (``submission.py``), cancellation (``cancellation.py``) and what a closed bar does
-to resting orders (``resting_orders.py``) are functions over a ``Venue``, and fills go through
-``execution.py``; ``engine.py`` is the public face.
+Submission (``submission.py``), cancellation (``cancellation.py``) and what a closed bar or a
+public trade does to resting orders (``resting_orders.py``) are functions over a ``Venue``, and
+fills go through ``execution.py``; ``engine.py`` is the public face.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from ai_engine.domain import Instrument
 from ai_engine.matching.accounts import Accounts
-from ai_engine.matching.book import SyntheticBook
+from ai_engine.matching.book import Book
 from ai_engine.matching.errors import OrderRejected, RejectReason
 from ai_engine.matching.market import Market
 from ai_engine.matching.order_lists import OrderLists
@@ -37,8 +37,9 @@ class Venue:
             raise OrderRejected(RejectReason.UNKNOWN_SYMBOL, symbol)
         return market
 
-    def book(self, market: Market) -> SyntheticBook:
-        """The market's current book; ``NO_MARKET`` before its first closed bar."""
+    def book(self, market: Market) -> Book:
+        """The market's current book; ``NO_MARKET`` before its first closed bar (or, replaying
+        ticks, before its first real book)."""
         if market.book is None:
             raise OrderRejected(RejectReason.NO_MARKET, market.symbol)
         return market.book

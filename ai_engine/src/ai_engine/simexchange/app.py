@@ -3,7 +3,8 @@
 Middlewares, outermost first: ``guard`` (any unexpected exception becomes Binance's 500/-1000,
 logged), then ``faults.middleware`` (the rules posted to ``/sim/faults``; inert without any),
 then the caller's ``extra_middlewares``, then the routes. Every handler runs to completion
-without awaiting in between state changes, so one event loop needs no locks.
+without awaiting in between state changes, so one event loop needs no locks; an order-entry
+request of an account with order latency awaits its due time before it starts (``latency``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from ai_engine.simexchange import admin, errors, faults, order_lists, trades_api
+from ai_engine.simexchange import (
+    admin,
+    commission_api,
+    errors,
+    faults,
+    latency,
+    order_lists,
+    trades_api,
+)
 from ai_engine.simexchange.auth import authenticate
 from ai_engine.simexchange.config import SimConfig
 from ai_engine.simexchange.exchange import SimExchange
@@ -70,7 +79,11 @@ def route(endpoint: Endpoint[Any]) -> Handler:
         body = await request.read() if request.body_exists else b""
         ip = request.remote or "unknown"
         try:
-            response = dispatch(state, endpoint, request, body, ip)
+            call, run = prepare(state, endpoint, request, body, ip)
+            delays = request.app[latency.LATENCY]
+            response = await delays.deliver(
+                state.exchange, endpoint.method, endpoint.path, call.api_key, run
+            )
         except errors.BinanceError as exc:
             response = error_response(exc)
         response.headers[WEIGHT_HEADER] = str(state.weights.used(ip))
@@ -82,6 +95,14 @@ def route(endpoint: Endpoint[Any]) -> Handler:
 def dispatch(
     state: ServerState, endpoint: Endpoint[Any], request: web.Request, body: bytes, ip: str
 ) -> web.Response:
+    return prepare(state, endpoint, request, body, ip)[1]()
+
+
+def prepare(
+    state: ServerState, endpoint: Endpoint[Any], request: web.Request, body: bytes, ip: str
+) -> tuple[Call, Callable[[], web.Response]]:
+    """Weight, authentication and parsing now; the returned ``run`` syncs the clock and runs
+    the handler (at once, or after the order latency)."""
     raw = RawParams(request.rel_url.raw_query_string, body.decode("utf-8", "replace"))
     state.weights.charge(ip, endpoint.weight(raw))
     api_key = ""
@@ -91,11 +112,15 @@ def dispatch(
     call = Call(state, api_key)
     args = endpoint.parse(raw, call)
     raw.finish()
-    state.exchange.sync()
-    result = endpoint.handle(call, args)
-    if isinstance(result, Reply):
-        return json_response(result.body, headers=result.headers)
-    return json_response(result)
+
+    def run() -> web.Response:
+        state.exchange.sync()
+        result = endpoint.handle(call, args)
+        if isinstance(result, Reply):
+            return json_response(result.body, headers=result.headers)
+        return json_response(result)
+
+    return call, run
 
 
 def create_app(
@@ -115,12 +140,18 @@ def create_app(
     )
     app = web.Application(middlewares=[guard, faults.middleware, *extra_middlewares])
     app[STATE] = state
-    for endpoint in (*ENDPOINTS, *order_lists.ENDPOINTS, *trades_api.ENDPOINTS):
+    latency.install(app, config)  # order latency; none by default
+    for endpoint in (
+        *ENDPOINTS,
+        *order_lists.ENDPOINTS,
+        *trades_api.ENDPOINTS,
+        *commission_api.ENDPOINTS,
+    ):
         app.router.add_route(endpoint.method, endpoint.path, route(endpoint))
     add_futures_routes(app, route)  # /fapi: USD-M perpetuals
     admin.add_routes(app, STATE)
     add_stream_routes(app, STATE)  # WebSocket streams, WS-API, listen keys, /sim/streams
-    faults.install(app, config.weight_limit)  # /sim/faults; no rule, no fault
+    faults.install(app, state.weights)  # /sim/faults; no rule, no fault
     app.cleanup_ctx.append(_clock_driver)
     return app
 

@@ -3,7 +3,9 @@
 ``sync()`` feeds the matching engine every bar that closed since the last call, in time
 order across symbols, before any request looks at market data or orders. Bars that cannot
 touch a resting order are skipped (found with numpy), so a clock jump over days of history
-costs little unless orders rest near the price.
+costs little unless orders rest near the price. Symbols whose store holds trades and L2 depth
+for the replayed span are replayed tick by tick instead (``tick_data``, ``tick_replay``): their
+depth events and trades up to now are applied after the bars of the other symbols.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import zlib
 from collections.abc import Callable
 from decimal import Decimal
 
-from ai_engine.domain import OrderSide, OrderType, to_epoch_ms
+from ai_engine.domain import MarketType, OrderSide, OrderType, to_epoch_ms
 from ai_engine.marketdata import BarStore
 from ai_engine.matching import Execution, MatchingEngine, SimOrder
 from ai_engine.simexchange.clock import ReplayClock
@@ -28,6 +30,8 @@ from ai_engine.simexchange.streams.bus import EventBus
 from ai_engine.simexchange.streams.publisher import Publisher
 from ai_engine.simexchange.streams.sources import SPOT, USDM, futures_source, spot_source
 from ai_engine.simexchange.symbols import SymbolSpec, spec_for
+from ai_engine.simexchange.tick_data import TickData, tick_symbols
+from ai_engine.simexchange.tick_replay import SpotTicks, TickReplay
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -44,24 +48,39 @@ class SimExchange:
         self.config = config
         self.specs: dict[str, SymbolSpec] = {symbol: spec_for(symbol) for symbol in config.symbols}
         instruments = {symbol: spec.instrument for symbol, spec in self.specs.items()}
-        self.market = market or ReplayMarket(BarStore(config.data_dir), instruments)
+        ticks: dict[str, TickData] = {}
+        futures_ticks: dict[str, TickData] = {}  # USD-M perpetuals replayed tick by tick
+        if market is None:
+            store = BarStore(config.data_dir)
+            start_ms = None if config.start is None else to_epoch_ms(config.start)
+            listed = {MarketType.SPOT: config.symbols, MarketType.USDM: config.futures.symbols}
+            found = tick_symbols(store, listed, start_ms)
+            ticks, futures_ticks = found[MarketType.SPOT], found[MarketType.USDM]
+            market = ReplayMarket(store, instruments, from_trades=ticks)
+        self.market = market
         # WebSocket fan-out shared by every producer: spot/usdm user events, market streams.
         self.bus = EventBus()
         # USD-M perpetuals (``/fapi``): their own bars, engine, funding; synced with the spot side.
         self.futures = FuturesVenue(
             config.futures, BarStore(config.data_dir), config.book,
             books=BookChanges(self.bus.market_changed),
+            ticks=futures_ticks, depth_levels=config.depth_levels,
         )  # fmt: skip
         first_close, last_close = replay_span(self.market, config.symbols, self.futures)
         start = to_epoch_ms(config.start) if config.start is not None else first_close
         self.clock = clock or ReplayClock(start, last_close, config.speed, monotonic)
         self.engine = MatchingEngine(instruments.values(), config.book)
         self.books = BookChanges(self.bus.market_changed)  # depth update ids, REST and WS
-        self.events = Publisher(self.bus, self.engine, self.books)  # order changes -> user data
+        # order changes -> user data
+        self.events = Publisher(self.bus, self.engine, self.books, tick_symbols=ticks)
+        self.ticks = TickReplay(
+            ticks, SpotTicks(self.engine, self.events), depth_levels=config.depth_levels
+        )
+        self._bar_symbols = [symbol for symbol in self.specs if symbol not in ticks]
         # What market streams read, by the market a connection asked for (its path).
         self.streams = {SPOT: spot_source(self), USDM: futures_source(self.futures)}
         self._secrets: dict[str, bytes] = {}
-        self._processed = dict.fromkeys(self.specs, 0)  # bars of each symbol fed so far
+        self._processed = dict.fromkeys(self._bar_symbols, 0)  # bars of each symbol fed so far
         self._next_due = -math.inf
         self._now_ms = self.clock.now_ms()
         self._rng = random.Random(config.seed)
@@ -75,8 +94,9 @@ class SimExchange:
         """Open an account; ``ValueError`` if the API key is taken."""
         if spec.api_key in self._secrets:
             raise ValueError(f"API key {spec.api_key!r} exists")
-        self.engine.open_account(spec.api_key, dict(spec.balances), spec.fees or self.config.fees)
-        self.futures.add_account(spec.api_key)
+        spot, usdm = spec.rates(self.config.fees, self.config.futures.fees)  # tiers, BNB
+        self.engine.open_account(spec.api_key, dict(spec.balances), spot)
+        self.futures.add_account(spec.api_key, usdm, spec.futures_bnb)
         self._secrets[spec.api_key] = spec.secret.encode()
 
     def deposit(self, api_key: str, asset: str, amount: Decimal) -> None:
@@ -128,10 +148,10 @@ class SimExchange:
             if self.futures.specs:  # USD-M bars may have closed: their streams read the store
                 self.bus.clock_moved(now)
             return []
-        targets = {symbol: self.market.closed_count(symbol, now) for symbol in self.specs}
+        targets = {symbol: self.market.closed_count(symbol, now) for symbol in self._bar_symbols}
         upcoming = {
             symbol: self._next_bar(symbol, targets[symbol])
-            for symbol in self.specs
+            for symbol in self._bar_symbols
             if self._processed[symbol] < targets[symbol]
         }
         fills: list[Execution] = []
@@ -144,7 +164,8 @@ class SimExchange:
                 upcoming[symbol] = self._next_bar(symbol, targets[symbol])
             else:
                 del upcoming[symbol]
-        self._next_due = min(
+        fills += self.ticks.advance(now)  # trades and depth events of tick-replayed symbols
+        next_bar = min(
             (
                 self.market.close_time(symbol, count)
                 for symbol, count in self._processed.items()
@@ -152,6 +173,7 @@ class SimExchange:
             ),
             default=math.inf,
         )
+        self._next_due = min(next_bar, self.ticks.next_due())
         self.bus.clock_moved(now)  # market streams may show the bars closed up to now
         return fills
 
@@ -182,11 +204,14 @@ class SimExchange:
     # -- views ---------------------------------------------------------------------------
 
     def last_price(self, symbol: str) -> Decimal | None:
-        bar = self.engine.last_bar(symbol)
-        return None if bar is None else bar.close.value
+        """The last trade price of a tick-replayed symbol, else the last closed bar's close."""
+        return self.engine.last_price(symbol)
 
     def book_update_id(self, symbol: str) -> int:
-        """Depth's ``lastUpdateId``, the same counter the depth streams use."""
+        """Depth's ``lastUpdateId``, the same counter the depth streams use (a tick-replayed
+        symbol: the update id of the recorded book)."""
+        if symbol in self.ticks.data:
+            return self.ticks.update_id(symbol)
         return self.books.update_id(symbol, self.engine.last_bar(symbol))
 
     def uid(self, api_key: str) -> int:

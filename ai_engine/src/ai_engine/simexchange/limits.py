@@ -3,7 +3,9 @@
 Weight: every ``/api`` request adds its endpoint's weight to the IP's count for the current
 wall-clock minute (``X-MBX-USED-WEIGHT-1M``). The request that goes over the limit gets 429
 (-1003, ``Retry-After`` = seconds to the next minute); any request in the same minute after
-that 429 gets the IP banned for ``ban_seconds`` and answered 418 until the ban ends.
+that 429 gets the IP banned for ``ban_seconds`` and answered 418 until the ban ends. A 429
+injected by a fault rule counts the same way (``rate_limited``): a request before its
+``Retry-After`` has passed is banned, so a client that ignores it is caught.
 Orders: new orders per account in the current 10-second and day windows
 (``X-MBX-ORDER-COUNT-10S``/``-1D``); over either limit is 429 with -1015, not counted.
 """
@@ -35,6 +37,7 @@ class _IpState:
     used: int = 0
     warned_minute: int = -1
     banned_until: int = 0
+    quiet_until: int = 0  # an injected 429's Retry-After: any request before it is banned
 
 
 class RequestWeights:
@@ -55,6 +58,9 @@ class RequestWeights:
             state = self._ips[ip] = _IpState()
         if state.banned_until > now:
             raise banned(state.banned_until, _seconds_until(state.banned_until, now))
+        if state.quiet_until > now:
+            state.banned_until = now + self.ban_ms
+            raise banned(state.banned_until, _seconds_until(state.banned_until, now))
         if state.minute != minute:
             state.minute, state.used = minute, 0
         state.used += weight
@@ -65,6 +71,14 @@ class RequestWeights:
             state.warned_minute = minute
             raise too_much_weight(self.limit, _seconds_until((minute + 1) * MINUTE_MS, now))
         return state.used
+
+    def rate_limited(self, ip: str, retry_after_s: int) -> None:
+        """A 429 was answered to ``ip`` outside the weight count (an injected fault): any
+        request before ``retry_after_s`` has passed gets the IP banned, as after a real one."""
+        state = self._ips.get(ip)
+        if state is None:
+            state = self._ips[ip] = _IpState()
+        state.quiet_until = max(state.quiet_until, self._wall_ms() + retry_after_s * 1000)
 
     def used(self, ip: str) -> int:
         state = self._ips.get(ip)

@@ -1,5 +1,9 @@
 """The replay market source: stored 1m bars of the listed symbols, seen only up to "now".
 
+A symbol replayed tick by tick (``tick_data``) has the 1m bars its stored trades make
+(``BarStore.load_trade_bars``), so klines and kline streams agree with its trade stream; minutes
+without a trade have no bar, and the first and last bars of a capture cover part of a minute.
+
 A bar is visible once it has closed (``open_time + 1 min <= now``): market data and matching
 never look ahead. Prices arrive as float64 from the store and become ``Decimal`` here, once,
 snapped to the symbol's tick (``Decimal(repr(x))`` recovers the exchange's decimal string).
@@ -7,6 +11,7 @@ snapped to the symbol's tick (``Decimal(repr(x))`` recovers the exchange's decim
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from decimal import Decimal
 
@@ -34,12 +39,16 @@ class ReplayMarket:
         instruments: dict[str, Instrument],
         *,
         market: MarketType = MarketType.SPOT,  # USDM: the perpetuals' own bars
+        from_trades: Collection[str] = (),  # symbols whose bars come from their stored trades
     ) -> None:
         self.instruments = instruments
         self._bars: dict[str, Bars] = {}
         self._close: dict[str, np.ndarray] = {}
         for symbol in instruments:
-            bars = store.load_bars(symbol, "1m", market=market)
+            if symbol in from_trades:
+                bars = store.load_trade_bars(symbol, "1m", market=market)
+            else:
+                bars = store.load_bars(symbol, "1m", market=market)
             if len(bars) == 0:
                 raise ValueError(f"no {market} 1m bars of {symbol} in {store.root}")
             self._bars[symbol] = bars

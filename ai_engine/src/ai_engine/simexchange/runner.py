@@ -24,6 +24,7 @@ from ai_engine.matching import Execution
 from ai_engine.simexchange.app import STATE, create_app
 from ai_engine.simexchange.config import SimConfig
 from ai_engine.simexchange.exchange import SimExchange
+from ai_engine.simexchange.latency import LATENCY
 
 T = TypeVar("T")
 
@@ -131,14 +132,16 @@ class ThreadedSimExchange:
         return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=60)
 
     def advance(self, *, ms: int | None = None, bars: int | None = None) -> list[Execution]:
-        """Move the replay clock (exactly one of ``ms``/``bars``); returns the new fills."""
+        """Move the replay clock (exactly one of ``ms``/``bars``); returns the new fills.
+        Orders waiting on their latency go in at their due times on the way (``latency``)."""
         if (ms is None) == (bars is None):
             raise ValueError("give exactly one of ms and bars")
+        delays = self._running().app[LATENCY]
         if bars is not None:
             count = bars
-            return self.call(lambda exchange: exchange.advance_bars(count))
+            return self.call(lambda exchange: delays.advance_bars(exchange, count))
         step = ms or 0
-        return self.call(lambda exchange: exchange.advance(step))
+        return self.call(lambda exchange: delays.advance(exchange, step))
 
     def _running(self) -> RunningSim:
         if self._sim is None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ai_engine.domain import from_epoch_ms
+from ai_engine.domain import MarketType, from_epoch_ms
 from ai_engine.marketdata import BarStore, Trades, UnknownSeries
 
 LOOKBACK_MS = 86_400_000
@@ -48,15 +48,17 @@ class AggTrades:
 
 
 class TradeTape:
-    def __init__(self, store: BarStore) -> None:
+    def __init__(self, store: BarStore, market: MarketType = MarketType.SPOT) -> None:
         self._store = store
+        self._market = market  # whose trades: spot, or USD-M (``/fapi``)
 
     def window(self, symbol: str, start_ms: int, end_ms: int) -> Trades:
         """Trades with ``start_ms <= time < end_ms`` (empty when the store has none)."""
         if end_ms <= start_ms:
             return _empty()
+        start, end = from_epoch_ms(start_ms), from_epoch_ms(end_ms)
         try:
-            return self._store.load_trades(symbol, from_epoch_ms(start_ms), from_epoch_ms(end_ms))
+            return self._store.load_trades(symbol, start, end, market=self._market)
         except UnknownSeries:
             return _empty()
 

@@ -4,11 +4,14 @@ GET /api/v3/trades            the most recent trades (limit 500, max 1000)
 GET /api/v3/historicalTrades  from ``fromId`` (or the most recent)
 GET /api/v3/aggTrades         aggregate trades by ``fromId``, ``startTime``/``endTime`` or recent
 
-No trades in the store for the replayed window: an empty list (see ``trade_tape``).
+No trades in the store for the replayed window: an empty list (see ``trade_tape``). The
+selection (``select_trades``, ``select_agg_trades``) also serves USD-M's ``/fapi/v1/trades``
+and ``aggTrades`` (``futures/api_trades``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +32,14 @@ class TradesQuery:
     limit: int
 
 
-def _trades_args(raw: RawParams, call: Call) -> TradesQuery:
-    symbol = params.symbol(raw, call.exchange.specs)
+def trades_query(raw: RawParams, symbols: Collection[str]) -> TradesQuery:
+    """``trades``: symbol and limit (500, at most 1000)."""
+    symbol = params.symbol(raw, symbols)
     return TradesQuery(symbol, None, None, None, params.limit(raw, 500, 1000))
+
+
+def _trades_args(raw: RawParams, call: Call) -> TradesQuery:
+    return trades_query(raw, call.exchange.specs)
 
 
 def _historical_args(raw: RawParams, call: Call) -> TradesQuery:
@@ -41,7 +49,12 @@ def _historical_args(raw: RawParams, call: Call) -> TradesQuery:
 
 
 def _agg_args(raw: RawParams, call: Call) -> TradesQuery:
-    symbol = params.symbol(raw, call.exchange.specs)
+    return agg_query(raw, call.exchange.specs)
+
+
+def agg_query(raw: RawParams, symbols: Collection[str]) -> TradesQuery:
+    """``aggTrades``: symbol, ``fromId`` or a time range of at most an hour, limit."""
+    symbol = params.symbol(raw, symbols)
     from_id = params.integer(raw, "fromId")
     start, end = params.integer(raw, "startTime"), params.integer(raw, "endTime")
     if from_id is not None and (start is not None or end is not None):
@@ -59,22 +72,27 @@ def _tape(call: Call) -> TradeTape:
 
 
 def _trades(call: Call, query: TradesQuery) -> Any:
-    tape, now = _tape(call), call.exchange.now_ms()
+    return _trade_rows(select_trades(_tape(call), query, call.exchange.now_ms()))
+
+
+def select_trades(tape: TradeTape, query: TradesQuery, now: int) -> Trades:
+    """The trades ``query`` asks for, as of ``now`` (recent ones, or from ``fromId``)."""
     if query.from_id is None:
-        found = tape.recent(query.symbol, now, query.limit)
-    else:
-        found = tape.from_id(query.symbol, query.from_id, now)
-        found = found.take(slice(0, query.limit))
-    return _trade_rows(found)
+        return tape.recent(query.symbol, now, query.limit)
+    return tape.from_id(query.symbol, query.from_id, now).take(slice(0, query.limit))
 
 
 def _agg_trades(call: Call, query: TradesQuery) -> Any:
-    tape, now = _tape(call), call.exchange.now_ms()
+    return _agg_rows(select_agg_trades(_tape(call), query, call.exchange.now_ms()))
+
+
+def select_agg_trades(tape: TradeTape, query: TradesQuery, now: int) -> AggTrades:
+    """The aggregate trades ``query`` asks for, as of ``now``."""
     if query.from_id is not None:
         groups = aggregate(tape.from_id(query.symbol, query.from_id, now))
-        return _agg_rows(groups.take(slice(0, query.limit)))
+        return groups.take(slice(0, query.limit))
     if query.start_ms is None and query.end_ms is None:
-        return _agg_rows(_last(_recent_groups(tape, query.symbol, now, query.limit), query.limit))
+        return _last(_recent_groups(tape, query.symbol, now, query.limit), query.limit)
     # Binance: a time range spans at most an hour; one end alone means the hour from/to it.
     if query.start_ms is not None:
         start = query.start_ms
@@ -84,8 +102,8 @@ def _agg_trades(call: Call, query: TradesQuery) -> Any:
         start, end = query.end_ms - HOUR_MS, query.end_ms
     groups = aggregate(tape.window(query.symbol, start, min(end + 1, now)))  # end inclusive
     if query.start_ms is None:
-        return _agg_rows(_last(groups, query.limit))
-    return _agg_rows(groups.take(slice(0, query.limit)))
+        return _last(groups, query.limit)
+    return groups.take(slice(0, query.limit))
 
 
 def _recent_groups(tape: TradeTape, symbol: str, now: int, limit: int) -> AggTrades:

@@ -80,6 +80,26 @@ def test_rate_limit_and_ban_carry_retry_after(client: Client, sim: ThreadedSimEx
     assert banned.message.startswith("Way too much request weight used; IP banned until")
 
 
+def test_an_injected_429_bans_a_client_that_ignores_its_retry_after(
+    client: Client, sim: ThreadedSimExchange
+) -> None:
+    inject(sim, {"action": "rate_limit", "retryAfter": 1, "times": 1, "path": "/api/v3/account"})
+    limited = api_error(client.get_account)
+    assert (limited.status_code, limited.code) == (429, -1003)
+    assert int(limited.response.headers["X-MBX-USED-WEIGHT-1M"]) >= 6000  # as Binance's 429
+    banned = api_error(client.get_server_time)  # sent at once, before Retry-After passed
+    assert (banned.status_code, banned.code) == (418, -1003)
+
+
+def test_a_client_that_waits_out_an_injected_429_is_served(
+    client: Client, sim: ThreadedSimExchange
+) -> None:
+    inject(sim, {"action": "rate_limit", "retryAfter": 1, "times": 1, "path": "/api/v3/account"})
+    limited = api_error(client.get_account)
+    time.sleep(int(limited.response.headers["Retry-After"]) + 0.05)
+    assert "balances" in client.get_account()
+
+
 def test_reject_answers_the_given_code_without_applying(
     client: Client, sim: ThreadedSimExchange
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ai_engine.simexchange.faults import FaultInjector, parse_rule
+from ai_engine.simexchange.limits import RequestWeights
 
 
 def fired(injector: FaultInjector, requests: int, path: str = "/api/v3/order") -> list[bool]:
@@ -10,7 +11,7 @@ def fired(injector: FaultInjector, requests: int, path: str = "/api/v3/order") -
 
 
 def test_match_on_method_path_and_key() -> None:
-    injector = FaultInjector(6000)
+    injector = FaultInjector(RequestWeights(6000, 120))
     injector.add([parse_rule({"action": "drop_response", "method": "POST", "path": "/api/v3/order",
                               "apiKey": "k"})])  # fmt: skip
     assert injector.pick("POST", "/api/v3/order", "k") is not None
@@ -22,7 +23,7 @@ def test_match_on_method_path_and_key() -> None:
 
 
 def test_times_then_the_next_rule_then_nothing() -> None:
-    injector = FaultInjector(6000)
+    injector = FaultInjector(RequestWeights(6000, 120))
     first, second = injector.add(
         [parse_rule({"action": "ban", "times": 2}), parse_rule({"action": "status", "times": 1})]
     )
@@ -33,7 +34,7 @@ def test_times_then_the_next_rule_then_nothing() -> None:
 
 def test_probability_is_reproducible_from_the_seed() -> None:
     def run(seed: int) -> list[bool]:
-        injector = FaultInjector(6000)
+        injector = FaultInjector(RequestWeights(6000, 120))
         injector.add([parse_rule({"action": "status", "probability": 0.3, "seed": seed})])
         return fired(injector, 200)
 
@@ -43,7 +44,7 @@ def test_probability_is_reproducible_from_the_seed() -> None:
 
 
 def test_remove_and_clear() -> None:
-    injector = FaultInjector(6000)
+    injector = FaultInjector(RequestWeights(6000, 120))
     one, two = injector.add([parse_rule({"action": "ban"}), parse_rule({"action": "status"})])
     assert injector.remove(one.id)
     assert not injector.remove(one.id)

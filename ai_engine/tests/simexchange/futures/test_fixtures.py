@@ -40,6 +40,8 @@ def answers(sim: ThreadedSimExchange, client: Client) -> dict[str, Any]:
         "ticker_price": client.futures_symbol_ticker(**symbol),
         "ticker_bookTicker": client.futures_orderbook_ticker(**symbol),
         "ticker_24hr": client.futures_ticker(**symbol),
+        "trades": client.futures_recent_trades(**symbol, limit=5),
+        "aggTrades": client.futures_aggregate_trades(**symbol, limit=5),
         "leverage": client.futures_change_leverage(**symbol, leverage=10),
         "marginType": client.futures_change_margin_type(**symbol, marginType="ISOLATED"),
     }
@@ -72,6 +74,7 @@ def answers(sim: ThreadedSimExchange, client: Client) -> dict[str, Any]:
     got["balance_v3"] = client.futures_account_balance()
     got["balance_v2"] = client.futures_account_balance(version=2)
     got["income"] = client.futures_income_history()
+    got["commissionRate"] = client.futures_commission_rate(**symbol)
     got["listenKey"] = {"listenKey": client.futures_stream_get_listen_key()}
     try:
         client.futures_create_order(**symbol, side="SELL", type="MARKET", quantity="0")

@@ -46,7 +46,7 @@ async def test_subscribe_on_a_futures_connection_takes_futures_names(
         assert await ask(["btcusdt@markPrice", "ethusdt@depth5@100ms"], 1) == {
             "result": None, "id": 1,
         }  # fmt: skip
-        refused = await ask(["btcusdt@trade"], 2)  # spot has it, USD-M does not
+        refused = await ask(["btcusdt@depth@1000ms"], 2)  # spot has it, USD-M does not
         async_fsim.exchange.advance_bars(1)
         events = [await recv_json(ws) for _ in range(2)]
     assert refused["error"]["code"] == 2

@@ -59,6 +59,9 @@ def usdm(name: str, symbol: str, kind: Kind, interval: str = "", levels: int = 0
         ("btcusdt@depth20@500ms",
          usdm("btcusdt@depth20@500ms", "BTCUSDT", Kind.PARTIAL_DEPTH, levels=20)),
         ("btcusdt@depth@250ms", usdm("btcusdt@depth@250ms", "BTCUSDT", Kind.DIFF_DEPTH)),
+        # Not in Binance's USD-M docs, but served there (the raw captures record both).
+        ("btcusdt@trade", usdm("btcusdt@trade", "BTCUSDT", Kind.TRADE)),
+        ("btcusdt@depth@0ms", usdm("btcusdt@depth@0ms", "BTCUSDT", Kind.DIFF_DEPTH)),
     ],
 )  # fmt: skip
 def test_usdm_stream_names(name: str, expected: MarketStream) -> None:
@@ -67,7 +70,7 @@ def test_usdm_stream_names(name: str, expected: MarketStream) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["btcusdt@trade", "btcusdt@bookTicker@1s", "btcusdt_current_quarter@continuousKline_1m",
+    ["btcusdt@bookTicker@1s", "btcusdt_current_quarter@continuousKline_1m",
      "btcusdt@depth@1000ms", "btcusdt@markPrice@3s"],
 )  # fmt: skip
 def test_what_usdm_does_not_have_is_not_a_stream_there(name: str) -> None:

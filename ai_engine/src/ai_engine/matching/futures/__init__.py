@@ -4,11 +4,13 @@ Pure and deterministic like the spot engine, standard library and ``ai_engine.do
 Where the rules live: ``brackets.py`` (maintenance margin), ``account.py`` (wallet, isolated
 margin), ``margin.py`` (margin figures, liquidation price), ``checks.py`` (filters, price band,
 margin check), ``orders.py`` (regular orders), ``triggers.py`` and ``algos.py`` (conditional
-orders), ``liquidation.py`` (liquidation, funding) and ``engine.py`` (the public face).
+orders), ``liquidation.py`` (liquidation, funding), ``ticks.py`` (a symbol replayed from real
+trades, depth and mark prices) and ``engine.py`` (the public face).
 """
 
 from ai_engine.matching.futures.account import FuturesAccount, SymbolState
 from ai_engine.matching.futures.brackets import BTCUSDT_BRACKETS, Bracket, BracketTable
+from ai_engine.matching.futures.core import MARK_STALE_MS
 from ai_engine.matching.futures.engine import (
     FUTURES_FEES,
     PRICE_BAND,
@@ -46,6 +48,7 @@ __all__ = [
     "BTCUSDT_BRACKETS",
     "DEFAULT_LEVERAGE",
     "FUTURES_FEES",
+    "MARK_STALE_MS",
     "PRICE_BAND",
     "AccountEvent",
     "AccountMargin",

@@ -10,6 +10,12 @@ aside for it. Opening or adding moves quantity x price / leverage into it; reali
 reducing fill settles into it and the closed share is then released (what is left of it is back
 in the cross wallet, which is simply wallet minus every isolated wallet). Commission is paid
 from the cross wallet. Funding on an isolated position is paid from/into its margin.
+
+Paying in BNB (``matching/bnb.py``): an account whose rates carry a BNB discount and whose
+futures wallet holds enough BNB (``bnb``, usable for fees only, as Binance's single-asset
+mode) pays a fill's commission in BNB at the discount when the venue knows a BNB price; the
+USDT wallet is then not charged, so the invariant above counts USDT commission only and
+``bnb == bnb_start - bnb_commission``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from ai_engine.domain import (
     from_epoch_ms,
 )
 from ai_engine.domain.decimals import exact, quantize_wide, wide_divide
+from ai_engine.matching.bnb import BNB, bnb_commission, covers, discounted_value
 from ai_engine.matching.futures.records import DEFAULT_LEVERAGE, ZERO, MarginType
 from ai_engine.matching.params import FeeRates
 
@@ -77,12 +84,16 @@ class SymbolState:
 class Settlement:
     realised: Decimal  # realised P&L of the fill
     commission: Decimal
+    commission_asset: str = "USDT"
 
 
 class FuturesAccount:
     __slots__ = (
         "account_id",
         "asset",
+        "bnb",
+        "bnb_commission",
+        "bnb_start",
         "commission",
         "fees",
         "funding",
@@ -108,6 +119,8 @@ class FuturesAccount:
         self.commission = ZERO
         self.funding = ZERO
         self.insurance = ZERO
+        self.bnb_start = self.bnb = ZERO  # BNB in the futures wallet (deposit_bnb): fees only
+        self.bnb_commission = ZERO
         self.update_ms = 0
         self.symbols: dict[str, SymbolState] = {}
 
@@ -139,12 +152,21 @@ class FuturesAccount:
         trade_id: int,
         client_order_id: str,
         charge: bool = True,
+        bnb_price: Decimal | None = None,
     ) -> Settlement:
-        """Apply one fill to the position and the wallet; ``charge=False``: no commission."""
+        """Apply one fill to the position and the wallet; ``charge=False``: no commission;
+        ``bnb_price``: BNB in USDT, for an account paying in BNB (None: unknown)."""
         state = self.state(instrument)
         rate = self.fees.rate(liquidity)
         with exact():
             fee = quantize_wide(price * quantity * rate, MONEY_EXPONENT) if charge else ZERO
+        fee_asset, fee_value = self.asset, fee  # fee_value: in USDT, for the position's books
+        if charge and self.fees.pays_in_bnb and bnb_price is not None:
+            discount = self.fees.bnb_discount
+            in_bnb = bnb_commission(price, quantity, rate, discount, bnb_price)
+            if covers(self.bnb, in_bnb):
+                fee_asset, fee = BNB, in_bnb
+                fee_value = discounted_value(price, quantity, rate, discount)
         held = abs(state.quantity)
         closing = min(quantity, state.reducible(side))
         before = state.position.realised_pnl_gross
@@ -156,20 +178,25 @@ class FuturesAccount:
             side=side,
             price=Price(price),
             quantity=Quantity(quantity),
-            fee=Money(fee, self.asset),
+            fee=Money(fee, fee_asset),
             liquidity=liquidity,
             ts=from_epoch_ms(ts_ms),
         )
-        state.position = state.position.apply_fill(fill)
+        state.position = state.position.apply_fill(fill, fee_in_settlement=fee_value)
         with exact():
             realised = state.position.realised_pnl_gross - before
-            self.wallet += realised - fee
+            self.wallet += realised
             self.realised += realised
-            self.commission += fee
+            if fee_asset == BNB:
+                self.bnb -= fee
+                self.bnb_commission += fee
+            else:
+                self.wallet -= fee
+                self.commission += fee
         if state.isolated:
             self._isolated_after_fill(state, held, closing, quantity - closing, price, realised)
         state.update_ms = self.update_ms = ts_ms
-        return Settlement(realised, fee)
+        return Settlement(realised, fee, fee_asset)
 
     def _isolated_after_fill(
         self,
@@ -189,6 +216,14 @@ class FuturesAccount:
         if opening:
             margin += money(wide_divide(opening * price, Decimal(state.leverage)))
         state.isolated_wallet = margin
+
+    def deposit_bnb(self, amount: Decimal) -> None:
+        """Put ``amount`` of BNB into the futures wallet (fees only; counted as a start)."""
+        if amount < 0:
+            raise ValueError(f"a BNB deposit must not be negative: {amount}")
+        with exact():
+            self.bnb += amount
+            self.bnb_start += amount
 
     def apply_funding(self, symbol: str, amount: Decimal, ts_ms: int) -> None:
         """A funding payment (positive received); paid from/into isolated margin if isolated."""

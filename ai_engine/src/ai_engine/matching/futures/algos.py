@@ -1,8 +1,9 @@
 """Conditional (algo) orders: STOP_MARKET, TAKE_PROFIT_MARKET, TRAILING_STOP_MARKET.
 
 They wait outside the book (``triggers.py`` says when they fire). When one fires it places a
-MARKET order -- Binance's ``actualOrderId`` -- that takes from a book built around the trigger
-price from the firing bar's volume (the spot engine's stop rule), then the algo order is
+MARKET order -- Binance's ``actualOrderId`` -- that takes from the book of the firing event
+(``PriceEvent.book``): on bars a book built around the trigger price from the firing bar's
+volume (the spot engine's stop rule), on ticks the current real book; then the algo order is
 FINISHED. Its quantity is the order's, or with ``closePosition`` the whole position, cut with
 ``reduceOnly`` to what still reduces; if nothing is left to do, or the opening part lacks
 margin at that moment, it EXPIRES without an order.
@@ -11,9 +12,10 @@ margin at that moment, it EXPIRES without an order.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Protocol
 
 from ai_engine.domain import Bar, OrderStatus, OrderType
-from ai_engine.matching.book import SyntheticBook
+from ai_engine.matching.book import Book
 from ai_engine.matching.futures.checks import check_filters, check_margin
 from ai_engine.matching.futures.core import Core, FuturesMarket
 from ai_engine.matching.futures.errors import FuturesReject, FuturesRejected
@@ -27,7 +29,9 @@ from ai_engine.matching.futures.records import (
     FuturesOrder,
 )
 from ai_engine.matching.futures.triggers import (
+    PriceRange,
     activation_is_passed,
+    bar_range,
     fires_at_once,
     stop_fires,
     trail,
@@ -41,7 +45,9 @@ def submit_algo(core: Core, request: AlgoRequest, now_ms: int) -> AlgoOrder:
         request.account_id, request.symbol, request.client_algo_id
     ):
         raise FuturesRejected(FuturesReject.DUPLICATE_ORDER, request.client_algo_id)
-    last = core.mark_of(request.symbol)
+    last = market.price_of(request.working_type)  # the price the order watches
+    if last is None:
+        raise FuturesRejected(FuturesReject.NO_MARKET, request.symbol)
     reference = request.trigger_price or request.activate_price or last
     check_filters(
         market.instrument,
@@ -103,29 +109,65 @@ def cancel_algo(
     return canceled
 
 
-def process_algos(core: Core, market: FuturesMarket, bar: Bar, open_ms: int, ts_ms: int) -> None:
-    """Trail, and fire what ``bar`` triggers, in algo-id order."""
+class PriceEvent(Protocol):
+    """One market event as the waiting algo orders see it: a closed bar or one tick."""
+
+    reach_ms: int  # orders placed after this are not reached (a bar: its open; a tick: its time)
+    ts_ms: int  # what fires carries this time
+
+    def prices(self, algo: AlgoOrder) -> PriceRange | None:
+        """The prices the event shows ``algo`` (None: nothing it watches)."""
+        ...
+
+    def book(self, market: FuturesMarket, trigger: Decimal) -> Book | None:
+        """The book an order fired at ``trigger`` takes from."""
+        ...
+
+
+class BarPrices:
+    __slots__ = ("_bar", "_core", "reach_ms", "ts_ms")
+
+    def __init__(self, core: Core, bar: Bar, open_ms: int, close_ms: int) -> None:
+        self._core, self._bar, self.reach_ms, self.ts_ms = core, bar, open_ms, close_ms
+
+    def prices(self, algo: AlgoOrder) -> PriceRange:
+        return bar_range(algo, self._bar)
+
+    def book(self, market: FuturesMarket, trigger: Decimal) -> Book:
+        return Book.from_bar(self._bar, market.instrument, self._core.params, mid=trigger)
+
+
+def process_algos(core: Core, market: FuturesMarket, event: PriceEvent) -> None:
+    """Trail, and fire what ``event`` triggers, in algo-id order."""
     waiting = core.registry.open_algos_on(market.symbol)
     tick = market.instrument.tick_size
     for algo_id in list(waiting):
         algo = waiting.get(algo_id)
-        if algo is None or open_ms < algo.eligible_from_ms:
+        if algo is None or event.reach_ms < algo.eligible_from_ms:
+            continue
+        prices = event.prices(algo)
+        if prices is None:
             continue
         if algo.order_type is OrderType.TRAILING_STOP_MARKET:
-            moved, trigger = trail(algo, bar, tick)
+            moved, trigger = trail(algo, prices, tick)
             if trigger is None:
                 if moved is not algo:
                     core.registry.save_algo(moved)
                 continue
-        elif stop_fires(algo, bar):
+        elif stop_fires(algo, prices):
             trigger = algo.trigger_price
         else:
             continue
-        _fire(core, market, algo, bar, trigger, ts_ms)
+        _fire(core, market, algo, event.book(market, trigger), trigger, event.ts_ms)
 
 
 def _fire(
-    core: Core, market: FuturesMarket, algo: AlgoOrder, bar: Bar, trigger: Decimal, ts: int
+    core: Core,
+    market: FuturesMarket,
+    algo: AlgoOrder,
+    book: Book | None,
+    trigger: Decimal,
+    ts: int,
 ) -> None:
     account = core.account(algo.account_id)
     state = account.state(market.instrument)
@@ -136,15 +178,14 @@ def _fire(
     elif algo.reduce_only:
         quantity = min(quantity, state.reducible(algo.side))
     fired = algo.changed(trigger_price=trigger, trigger_ms=ts, update_ms=ts)
-    book = SyntheticBook.from_bar(bar, market.instrument, core.params, mid=trigger)
-    plan = book.plan(algo.side, quantity=quantity) if quantity > 0 else None
+    plan = book.plan(algo.side, quantity=quantity) if quantity > 0 and book is not None else None
     if plan is not None and not reducing:
         worst = plan.takes[-1].price if plan.takes else trigger
         try:
             check_margin(core, account, state, market.brackets, algo.side, quantity, worst)
         except FuturesRejected:
             plan = None
-    if plan is None:
+    if plan is None or book is None:
         _file(core, fired.changed(status=AlgoStatus.EXPIRED), ts)
         return
     child = _child_order(market, fired, quantity, ts)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from ai_engine.domain import Instrument
 from ai_engine.domain.decimals import exact, wide_divide
-from ai_engine.matching.book import SyntheticBook
+from ai_engine.matching.book import Book
 from ai_engine.matching.futures.account import FuturesAccount, money
 from ai_engine.matching.futures.brackets import BTCUSDT_BRACKETS, BracketTable
 from ai_engine.matching.futures.errors import FuturesReject, FuturesRejected
@@ -24,22 +24,43 @@ from ai_engine.matching.futures.events import (
     PositionSnapshot,
 )
 from ai_engine.matching.futures.margin import AccountMargin, account_margin
-from ai_engine.matching.futures.records import ZERO, Income, IncomeType
+from ai_engine.matching.futures.records import ZERO, Income, IncomeType, WorkingType
 from ai_engine.matching.futures.registry import FuturesRegistry
 from ai_engine.matching.market import Market
 from ai_engine.matching.params import BookParams
 
+# Binance computes the mark every second: a recorded mark stands for this long, then (a capture
+# without mark events, a gap in one) the last trade price is the mark again.
+MARK_STALE_MS = 3_000
+
 
 @dataclass(slots=True)
 class FuturesMarket(Market):
-    """A market with its bracket table; its book is built from ``last_bar`` on first use."""
+    """A market with its bracket table. Fed bars, its book is built from ``last_bar`` on first
+    use; replayed by ticks, its book is set from real levels (``Market.set_book``)."""
 
     brackets: BracketTable = field(kw_only=True)
+    recorded_mark: Decimal | None = field(default=None, kw_only=True)  # last mark-price event
+    recorded_mark_ms: int = field(default=0, kw_only=True)
+
+    def mark_is_recorded(self, now_ms: int) -> bool:
+        """Whether a recorded mark price is the mark at ``now_ms`` (one at most
+        ``MARK_STALE_MS`` old)."""
+        return self.recorded_mark is not None and now_ms - self.recorded_mark_ms <= MARK_STALE_MS
 
     @property
     def mark(self) -> Decimal | None:
-        """The mark price: the close of the last closed bar (see docs/sim-exchange.md)."""
-        return None if self.last_bar is None else self.last_bar.close.value
+        """The mark price (docs/sim-exchange.md): on bars the last close; replayed by ticks, the
+        last recorded mark-price event while it is fresh, else the last trade price."""
+        latest = max(self.last_trade_ms or 0, self.recorded_mark_ms)
+        if self.recorded_mark is not None and self.mark_is_recorded(latest):
+            return self.recorded_mark
+        return self.last_traded
+
+    def price_of(self, working_type: WorkingType) -> Decimal | None:
+        """What a conditional order of ``working_type`` watches: the mark price, or the
+        contract price (the last trade; on bars the last close)."""
+        return self.mark if working_type is WorkingType.MARK_PRICE else self.last_traded
 
 
 class Core:
@@ -79,11 +100,11 @@ class Core:
             raise FuturesRejected(FuturesReject.UNKNOWN_ACCOUNT, account_id)
         return account
 
-    def book(self, market: FuturesMarket) -> SyntheticBook:
+    def book(self, market: FuturesMarket) -> Book:
         if market.book is None:
             if market.last_bar is None:
                 raise FuturesRejected(FuturesReject.NO_MARKET, market.symbol)
-            market.book = SyntheticBook.from_bar(market.last_bar, market.instrument, self.params)
+            market.book = Book.from_bar(market.last_bar, market.instrument, self.params)
         return market.book
 
     def mark_of(self, symbol: str) -> Decimal:
@@ -94,6 +115,13 @@ class Core:
 
     def table_of(self, symbol: str) -> BracketTable:
         return self.markets[symbol].brackets
+
+    def has_position(self, symbol: str) -> bool:
+        """Whether any account holds a position in ``symbol``."""
+        return any(
+            (state := account.symbols.get(symbol)) is not None and state.quantity != 0
+            for account in self.accounts.values()
+        )
 
     # -- margin --------------------------------------------------------------------------
 
@@ -126,6 +154,7 @@ class Core:
         *,
         trade_id: int | None = None,
         info: str = "",
+        asset: str | None = None,
     ) -> Income:
         entry = Income(
             tran_id=self.next_tran_id,
@@ -133,7 +162,7 @@ class Core:
             symbol=symbol,
             income_type=kind,
             amount=amount,
-            asset=account.asset,
+            asset=asset or account.asset,
             time_ms=ts_ms,
             trade_id=trade_id,
             info=info,

@@ -1,11 +1,13 @@
 """The USD-M perpetual futures engine: one-way positions, leverage, cross/isolated margin,
 regular and conditional orders, funding and liquidation, over the spot fill model's books.
 
-One instance is one venue. Feed it closed bars in time order (``on_bar``), funding events at
-their times (``settle_funding``) and orders (``submit``/``submit_algo``/``cancel``...). It never
-reads a clock and iterates only insertion-ordered containers, so the same inputs give the same
-fills, income and events. Rules: docs/sim-exchange.md ("USD-M futures") and the modules named
-in ``ai_engine.matching.futures``.
+One instance is one venue. Feed each symbol in time order either closed bars (``on_bar``) or
+ticks -- real books (``set_book``), public trades (``on_trade``) and recorded mark prices
+(``on_mark``; ``ticks.py``) -- plus funding events at their times (``settle_funding``) and
+orders (``submit``/``submit_algo``/``cancel``...). It never reads a clock and iterates only
+insertion-ordered containers, so the same inputs give the same fills, income and events.
+Rules: docs/sim-exchange.md ("USD-M futures") and the modules named in
+``ai_engine.matching.futures``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ai_engine.domain import Bar, Instrument
-from ai_engine.matching.book import SyntheticBook
-from ai_engine.matching.futures import algos, orders
+from ai_engine.matching.book import Book
+from ai_engine.matching.futures import algos, orders, ticks
 from ai_engine.matching.futures.account import FuturesAccount, SymbolState
 from ai_engine.matching.futures.brackets import BracketTable
 from ai_engine.matching.futures.core import Core
@@ -136,9 +138,9 @@ class FuturesEngine:
     def brackets(self, symbol: str) -> BracketTable:
         return self._core.market(symbol).brackets
 
-    def book(self, symbol: str) -> SyntheticBook | None:
+    def book(self, symbol: str) -> Book | None:
         market = self._core.market(symbol)
-        return None if market.last_bar is None else self._core.book(market)
+        return market.book if market.last_bar is None else self._core.book(market)
 
     def last_bar(self, symbol: str) -> Bar | None:
         return self._core.market(symbol).last_bar
@@ -146,16 +148,17 @@ class FuturesEngine:
     def mark_price(self, symbol: str) -> Decimal | None:
         return self._core.market(symbol).mark
 
+    def last_price(self, symbol: str) -> Decimal | None:
+        """The last trade price (ticks), else the last bar's close; None before both."""
+        return self._core.market(symbol).last_traded
+
     def needs_every_bar(self, symbol: str) -> bool:
         """Whether a bar of ``symbol`` can change anything (orders, algo orders, positions);
         if not, a caller may skip to the newest bar."""
         core = self._core
         if core.registry.open_on(symbol) or core.registry.open_algos_on(symbol):
             return True
-        return any(
-            (state := account.symbols.get(symbol)) is not None and state.quantity != 0
-            for account in core.accounts.values()
-        )
+        return core.has_position(symbol)
 
     def on_bar(self, symbol: str, bar: Bar) -> list[FuturesTrade]:
         """``bar`` closed: resting fills, algo triggers, liquidations, then the new book/mark."""
@@ -163,11 +166,44 @@ class FuturesEngine:
         market = core.market(symbol)
         open_ms, close_ms = market.bar_times(bar)
         start = len(core.registry.fills)
-        orders.fill_resting(core, market, bar, open_ms, close_ms)
-        algos.process_algos(core, market, bar, open_ms, close_ms)
-        check_liquidations(core, market, bar, close_ms)
+        orders.fill_resting(core, market, orders.BarPrint(bar, open_ms), close_ms)
+        algos.process_algos(core, market, algos.BarPrices(core, bar, open_ms, close_ms))
+        check_liquidations(core, market, bar.low.value, bar.high.value, close_ms)
         market.last_bar, market.last_open_ms, market.book = bar, open_ms, None
         return list(core.registry.fills[start:])
+
+    # -- ticks (a symbol replayed from its real trades and depth: ``ticks.py``) ----------------
+
+    def set_book(self, symbol: str, book: Book, ts_ms: int) -> None:
+        """Make ``book`` (real levels) the current book of ``symbol``; what our takers took
+        stays taken where the recorded quantity is unchanged (``Market.set_book``)."""
+        self._core.market(symbol).set_book(book, ts_ms)
+
+    def on_trade(
+        self, symbol: str, ts_ms: int, price: Decimal, quantity: Decimal, buyer_is_maker: bool
+    ) -> list[FuturesTrade]:
+        """A public trade printed (in time order); the fills it caused. ``buyer_is_maker``
+        does not change the rules: a print is a print whichever side was aggressive."""
+        del buyer_is_maker
+        start = len(self._core.registry.fills)
+        ticks.on_trade(self._core, symbol, ts_ms, price, quantity)
+        return list(self._core.registry.fills[start:])
+
+    def on_mark(self, symbol: str, ts_ms: int, mark: Decimal) -> list[FuturesTrade]:
+        """A recorded mark price of ``symbol``; the fills it caused (fired algo orders,
+        liquidations)."""
+        start = len(self._core.registry.fills)
+        ticks.on_mark(self._core, symbol, ts_ms, mark)
+        return list(self._core.registry.fills[start:])
+
+    def watches_trades(self, symbol: str) -> bool:
+        """Whether a trade can change more than the last price (else trades may be skipped)."""
+        return ticks.watches_trades(self._core, symbol)
+
+    def stops_rest(self, symbol: str) -> bool:
+        """Whether an algo order waits on ``symbol``: a trade may fire it, and it takes from
+        the current book (so that book must be up to date before the trade)."""
+        return bool(self._core.registry.open_algos_on(symbol))
 
     def settle_funding(self, symbol: str, funding_ms: int, rate: Decimal) -> list[Income]:
         """Pay funding at ``rate`` on every position in ``symbol`` at the current mark."""

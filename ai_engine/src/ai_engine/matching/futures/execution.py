@@ -1,8 +1,9 @@
 """A futures fill: settle the money, log the trade and its income, record the events.
 
 Commission = round_half_even(price x quantity x rate, 8 decimals) in USDT, the account's maker
-or taker rate (Binance's defaults 0.02 % / 0.05 %); liquidation fills pay none (the clearance
-fee stands for it). Realised P&L and commission become REALIZED_PNL and COMMISSION income.
+or taker rate (Binance's defaults 0.02 % / 0.05 %), or in BNB at a discount for an account
+paying in BNB (``matching/bnb.py``); liquidation fills pay none (the clearance fee stands for
+it). Realised P&L and commission become REALIZED_PNL and COMMISSION income (in the asset paid).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal
 
 from ai_engine.domain import LiquiditySide, OrderStatus
 from ai_engine.domain.decimals import exact
+from ai_engine.matching.bnb import bnb_price
 from ai_engine.matching.book import SyntheticBook, TakePlan
 from ai_engine.matching.futures.account import FuturesAccount
 from ai_engine.matching.futures.core import Core, FuturesMarket
@@ -32,10 +34,12 @@ def execute(
 ) -> tuple[FuturesOrder, FuturesTrade]:
     """Fill ``quantity`` of ``order`` at ``price``; returns the order after it and the trade."""
     trade_id = market.next_trade_id
+    quote_asset = market.instrument.quote_asset
     settled = account.settle_fill(
         market.instrument, order.side, price, quantity, liquidity,
         ts_ms=ts_ms, trade_id=trade_id, client_order_id=order.client_order_id,
         charge=not order.is_liquidation,
+        bnb_price=bnb_price(core.markets, quote_asset) if account.fees.pays_in_bnb else None,
     )  # fmt: skip
     with exact():
         quote = price * quantity
@@ -54,6 +58,7 @@ def execute(
         commission=settled.commission,
         realised_pnl=settled.realised,
         liquidity=liquidity,
+        commission_asset=settled.commission_asset,
     )
     market.next_trade_id += 1
     core.registry.record(trade)
@@ -65,7 +70,7 @@ def execute(
     if settled.commission:
         core.income(
             account, order.symbol, IncomeType.COMMISSION, -settled.commission, ts_ms,
-            trade_id=trade_id,
+            trade_id=trade_id, asset=settled.commission_asset,
         )  # fmt: skip
     with exact():
         executed = order.executed_quantity + quantity

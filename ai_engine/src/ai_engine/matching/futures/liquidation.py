@@ -1,7 +1,9 @@
 """Liquidation and funding: the two ways the market itself moves a futures wallet.
 
 Liquidation. After a bar's resting fills and triggers, every position of the bar's symbol is
-tested at the bar's adverse extreme (a long at the low, a short at the high): if that reaches
+tested at the bar's adverse extreme (a long at the low, a short at the high); replayed by ticks,
+at every mark-price update (``ticks.py``: a recorded mark, else a trade where none is
+recorded), at that mark. If that reaches
 its liquidation price (``margin.liquidation_price``; isolated: its own margin, cross: the cross
 wallet with the other positions at their marks) the position is closed there, by a market order
 with client id ``autoclose-<time>`` that pays no commission. The account's open orders on the
@@ -19,7 +21,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ai_engine.domain import (
-    Bar,
     LiquiditySide,
     OrderSide,
     OrderStatus,
@@ -36,7 +37,10 @@ from ai_engine.matching.futures.margin import backing_of, liquidation_price
 from ai_engine.matching.futures.records import ZERO, FuturesOrder, Income, IncomeType
 
 
-def check_liquidations(core: Core, market: FuturesMarket, bar: Bar, ts_ms: int) -> None:
+def check_liquidations(
+    core: Core, market: FuturesMarket, low: Decimal, high: Decimal, ts_ms: int
+) -> None:
+    """Liquidate the positions of ``market`` that prices from ``low`` to ``high`` reach."""
     for account in core.accounts.values():
         state = account.symbols.get(market.symbol)
         if state is None or state.quantity == 0:
@@ -46,7 +50,7 @@ def check_liquidations(core: Core, market: FuturesMarket, bar: Bar, ts_ms: int) 
         if price <= 0:
             continue
         long = state.quantity > 0
-        if (bar.low.value <= price) if long else (bar.high.value >= price):
+        if (low <= price) if long else (high >= price):
             _liquidate(core, market, account, state, price, ts_ms)
 
 

@@ -1,7 +1,9 @@
 """Regular futures orders (MARKET, LIMIT GTC/IOC/FOK/GTX): placement, cancel, resting fills.
 
-Matching is the spot fill model's: the synthetic book of the last closed bar, takers walk it
-level by level, resting limits fill completely as maker when a later bar trades through them.
+Matching is the spot fill model's: takers walk the current book level by level (the synthetic
+book of the last closed bar, or the real book of a symbol replayed by ticks); resting limits
+fill as maker at their price when a later event trades through them -- completely on a bar, at
+most the printed quantity on a public trade (``resting_orders.TradeEvent``, shared with spot).
 
 reduceOnly: refused (-2022) when it cannot reduce the position at placement; at every fill it
 is cut to what still reduces, and whatever would add to the position expires instead. So a
@@ -10,6 +12,9 @@ GTX (post-only): refused when it would take. FOK: expires unfilled unless the bo
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol
 
 from ai_engine.domain import Bar, LiquiditySide, OrderStatus, OrderType, TimeInForce
 from ai_engine.matching.book import NO_TAKES, TakePlan
@@ -128,25 +133,51 @@ def cancel(
     return close_out(core, order, OrderStatus.CANCELED, now_ms)
 
 
-def fill_resting(core: Core, market: FuturesMarket, bar: Bar, open_ms: int, close_ms: int) -> None:
-    """Fill, as maker at their price, the resting orders ``bar`` trades through (id order)."""
+class Print(Protocol):
+    """A market event as resting limits see it: a closed bar or one public trade."""
+
+    def reaches(self, order: FuturesOrder) -> bool: ...
+    def maker_quantity(self, order: FuturesOrder) -> Decimal:
+        """How much of ``order`` the event fills (zero: none); reserves it."""
+        ...
+
+
+class BarPrint:
+    """A closed bar: it reaches orders placed by its open and fills whole what it trades
+    through (``rules.trades_through``)."""
+
+    __slots__ = ("_bar", "_open_ms")
+
+    def __init__(self, bar: Bar, open_ms: int) -> None:
+        self._bar, self._open_ms = bar, open_ms
+
+    def reaches(self, order: FuturesOrder) -> bool:
+        return self._open_ms >= order.eligible_from_ms
+
+    def maker_quantity(self, order: FuturesOrder) -> Decimal:
+        return order.remaining if trades_through(order.side, order.price, self._bar) else ZERO
+
+
+def fill_resting(core: Core, market: FuturesMarket, event: Print, ts_ms: int) -> None:
+    """Fill, as maker at their price, what ``event`` gives the resting orders (id order)."""
     resting = core.registry.open_on(market.symbol)
     for order_id in list(resting):
         order = resting.get(order_id)
-        if order is None or open_ms < order.eligible_from_ms:
+        if order is None or not event.reaches(order):
             continue
-        if not trades_through(order.side, order.price, bar):
+        quantity = event.maker_quantity(order)
+        if quantity == 0:
             continue
         account = core.account(order.account_id)
-        quantity = order.remaining
+        state = account.state(market.instrument)
         if order.reduce_only:
-            quantity = min(quantity, account.state(market.instrument).reducible(order.side))
+            quantity = min(quantity, state.reducible(order.side))
         if quantity > 0:
             order, _ = execute(
-                core, market, account, order, order.price, quantity, close_ms,
+                core, market, account, order, order.price, quantity, ts_ms,
                 liquidity=LiquiditySide.MAKER,
             )  # fmt: skip
-        if order.remaining > 0:  # a reduce-only order with nothing left to reduce
-            close_out(core, order, OrderStatus.EXPIRED, close_ms)
+        if order.remaining > 0 and order.reduce_only and state.reducible(order.side) == 0:
+            close_out(core, order, OrderStatus.EXPIRED, ts_ms)  # nothing left to reduce
         else:
             core.registry.save(order)

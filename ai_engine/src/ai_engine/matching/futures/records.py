@@ -203,9 +203,10 @@ class FuturesTrade:
     price: Decimal
     quantity: Decimal
     quote_quantity: Decimal
-    commission: Decimal  # USDT
+    commission: Decimal  # in commission_asset
     realised_pnl: Decimal
     liquidity: LiquiditySide
+    commission_asset: str = "USDT"  # BNB when paid in BNB (matching/bnb.py)
 
     @property
     def is_maker(self) -> bool:

@@ -12,11 +12,13 @@ from aiohttp import web
 from ai_engine.simexchange.faults import admin
 from ai_engine.simexchange.faults.injector import FAULTS, ArmedRule, FaultInjector, middleware
 from ai_engine.simexchange.faults.rules import Action, FaultRule, RuleError, parse_rule
+from ai_engine.simexchange.limits import RequestWeights
 
 
-def install(app: web.Application, weight_limit: int) -> FaultInjector:
-    """Attach an empty rule set and its admin routes to ``app`` (faults are off until posted)."""
-    injector = app[FAULTS] = FaultInjector(weight_limit)
+def install(app: web.Application, weights: RequestWeights) -> FaultInjector:
+    """Attach an empty rule set and its admin routes to ``app`` (faults are off until posted);
+    an injected 429 is counted by ``weights`` like a real one."""
+    injector = app[FAULTS] = FaultInjector(weights)
     admin.add_routes(app)
     return injector
 

@@ -18,7 +18,7 @@ from aiohttp.typedefs import Handler
 
 from ai_engine.simexchange import errors
 from ai_engine.simexchange.faults.rules import Action, FaultRule
-from ai_engine.simexchange.limits import wall_clock_ms
+from ai_engine.simexchange.limits import RequestWeights, wall_clock_ms
 
 ADMIN_PREFIX = "/sim/"
 
@@ -43,9 +43,13 @@ class ArmedRule:
         }
 
 
+WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
+
+
 class FaultInjector:
-    def __init__(self, weight_limit: int) -> None:
-        self.weight_limit = weight_limit  # quoted in the rate_limit message, as Binance does
+    def __init__(self, weights: RequestWeights) -> None:
+        self.weights = weights  # an injected 429 arms the ban like a real one
+        self.weight_limit = weights.limit  # quoted in the rate_limit message, as Binance does
         self._rules: list[ArmedRule] = []
         self._next_id = 1
 
@@ -115,6 +119,13 @@ async def _perform(
         return _drop(request)
     if action is Action.STATUS and rule.apply:
         await handler(request)  # a 5xx after the fact: Binance's "execution status unknown"
+    if action is Action.RATE_LIMIT:
+        # Binance's 429 carries the weight header; a request before Retry-After is banned.
+        ip = request.remote or "unknown"
+        error = _error(rule, injector)
+        injector.weights.rate_limited(ip, rule.retry_after)
+        error.headers[WEIGHT_HEADER] = str(max(injector.weights.used(ip), injector.weight_limit))
+        raise error
     raise _error(rule, injector)  # the guard middleware turns it into Binance's JSON answer
 
 

@@ -1,7 +1,11 @@
 """The public ``/fapi`` market-data endpoints: one table row per endpoint (see ``spot_api``).
 
 Weights are Binance's USD-M ones. Everything is served from closed bars only (no look-ahead):
-the mark price is the last close, the funding rate the last settled one.
+the mark price is the last close, the funding rate the last settled one. A perpetual replayed
+tick by tick (``venue``) answers from its replay instead: ``depth`` and ``bookTicker`` show the
+real book less our takes with the recorded ``lastUpdateId``, ``ticker/price`` the last trade,
+``premiumIndex`` the last recorded mark price (else the last trade); its klines and 24 h ticker
+are the 1m bars its trades make.
 """
 
 from __future__ import annotations
@@ -159,7 +163,7 @@ def _funding_rate(call: Call, args: tuple[str | None, int | None, int | None, in
 def _price(call: Call, symbol: str | None) -> Any:
     futures, now = venue(call), call.exchange.now_ms()
     rows = [
-        wire_market.price_ticker(futures.spec(name), futures.mark(name), now)
+        wire_market.price_ticker(futures.spec(name), futures.last_price(name), now)
         for name in _each(call, symbol)
     ]
     return _one_or_all(symbol, rows)

@@ -18,12 +18,13 @@ from aiohttp.typedefs import Handler
 
 from ai_engine.simexchange import errors
 from ai_engine.simexchange.auth import API_KEY_HEADER
-from ai_engine.simexchange.futures import api_account, api_market, api_trade
+from ai_engine.simexchange.futures import api_account, api_market, api_trade, api_trades
 from ai_engine.simexchange.spot_api import Call, Endpoint
 
 Route = Callable[[Endpoint[Any]], Handler]
 ENDPOINTS: tuple[Endpoint[Any], ...] = (
     *api_market.ENDPOINTS,
+    *api_trades.ENDPOINTS,
     *api_trade.ENDPOINTS,
     *api_account.ENDPOINTS,
 )

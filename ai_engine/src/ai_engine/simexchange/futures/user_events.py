@@ -69,7 +69,7 @@ def order_trade_update(event: OrderEvent, spec: FuturesSymbolSpec) -> Json:
         "L": price(spec, trade.price if trade else _ZERO),
     }
     if trade is not None and trade.commission:
-        body["N"] = spec.instrument.settlement_asset
+        body["N"] = trade.commission_asset
         body["n"] = usd(trade.commission)
     body.update(
         {

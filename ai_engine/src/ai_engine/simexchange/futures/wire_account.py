@@ -7,7 +7,7 @@ costs); Binance's figure also carries the opening fees, which the position does 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from ai_engine.domain.decimals import exact
 from ai_engine.matching import FeeRates
@@ -27,7 +27,8 @@ def break_even(risk: PositionRisk, fees: FeeRates) -> Decimal:
     entry, amount = risk.state.entry_price, _amount(risk)
     if amount == 0:
         return _ZERO
-    with exact():
+    # The entry price carries 64 digits (an average over fills): the product rounds there.
+    with localcontext(prec=64, rounding=ROUND_HALF_EVEN):
         return entry * (1 + fees.taker) if amount > 0 else entry * (1 - fees.taker)
 
 

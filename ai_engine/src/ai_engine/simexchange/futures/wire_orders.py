@@ -169,7 +169,7 @@ def user_trade(spec: FuturesSymbolSpec, trade: FuturesTrade) -> Json:
     return {
         "buyer": trade.side is OrderSide.BUY,
         "commission": usd(trade.commission),
-        "commissionAsset": spec.instrument.settlement_asset,
+        "commissionAsset": trade.commission_asset,
         "id": trade.trade_id,
         "maker": trade.is_maker,
         "orderId": trade.order_id,

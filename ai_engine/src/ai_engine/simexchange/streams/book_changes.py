@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ai_engine.domain import Bar, to_epoch_ms
-from ai_engine.matching import SyntheticBook
+from ai_engine.matching import Book
 
 IDS_PER_BAR = 1_000_000
 Levels = tuple[tuple[Decimal, Decimal], ...]  # (price, quantity), best first, quantity > 0
@@ -32,7 +32,7 @@ def bar_update_id(open_ms: int) -> int:
     return open_ms // 60_000 * IDS_PER_BAR
 
 
-def levels_of(book: SyntheticBook, limit: int = 1_000_000) -> tuple[Levels, Levels]:
+def levels_of(book: Book, limit: int = 1_000_000) -> tuple[Levels, Levels]:
     bids, asks = book.depth(limit)
     return (
         tuple((level.price, level.quantity) for level in bids),
@@ -70,7 +70,7 @@ class BookChanges:
         bar_ms, takes = self._takes.get(symbol, (open_ms, 0))
         return bar_update_id(open_ms) + (takes if bar_ms == open_ms else 0)
 
-    def took(self, symbol: str, last_bar: Bar, book: SyntheticBook, now_ms: int) -> None:
+    def took(self, symbol: str, last_bar: Bar, book: Book, now_ms: int) -> None:
         """A taker consumed levels of ``book`` (built from ``last_bar``) at replay ``now_ms``."""
         open_ms = to_epoch_ms(last_bar.open_time)
         bar_ms, takes = self._takes.get(symbol, (open_ms, 0))

@@ -1,5 +1,6 @@
 """The book of one symbol as a connection's book streams see it: one state per closed bar
-(rebuilt from the bar exactly as the matching engine does) and one per logged take.
+(rebuilt from the bar exactly as the matching engine does) and one per logged take. (A symbol
+replayed tick by tick has its own feed: ``render_ticks.TickBookFeed``.)
 
 One feed per symbol per connection, shared by its bookTicker and depth streams; it
 remembers the last window it produced so they do not rebuild the same books.
@@ -8,8 +9,9 @@ remembers the last window it produced so they do not rebuild the same books.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from ai_engine.matching import BookParams, SyntheticBook
+from ai_engine.matching import Book, BookParams
 from ai_engine.simexchange.market import BAR_MS, ReplayMarket
 from ai_engine.simexchange.streams.book_changes import (
     BookChanges,
@@ -27,6 +29,16 @@ class BookState:
     update_id: int
     bids: Levels
     asks: Levels
+
+
+class BookStates(Protocol):
+    """What book streams read: ``BookFeed`` here, ``TickBookFeed`` for tick-replayed symbols."""
+
+    symbol: str
+    current: BookState
+
+    def states(self, start_ms: int, end_ms: int) -> list[BookState]: ...
+    def close(self) -> None: ...
 
 
 class BookFeed:
@@ -75,7 +87,7 @@ class BookFeed:
         states = []
         for offset, opened in enumerate(window.bars.open_time.tolist()):
             bar = self._market.bar(self.symbol, window.first + offset)
-            bids, asks = levels_of(SyntheticBook.from_bar(bar, instrument, self._params))
+            bids, asks = levels_of(Book.from_bar(bar, instrument, self._params))
             closed = opened + BAR_MS
             states.append(BookState(bar_key(closed), closed, bar_update_id(opened), bids, asks))
         return states

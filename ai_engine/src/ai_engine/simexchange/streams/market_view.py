@@ -5,7 +5,10 @@ been sent. When the clock moves, it asks for the next window ``(cursor, end]`` a
 events of all its streams merged in event order: by time, bars before takes at the same
 time, then subscription order. So a connection that nobody reads costs nothing, one that
 reads slowly holds no backlog, and two streams of different symbols interleave by time.
-A connection's streams are all of one market (its ``StreamSource``: spot or USD-M).
+A connection's streams are all of one market (its ``StreamSource``: spot or USD-M). A symbol
+replayed tick by tick renders its trades and diff depth from its stored ticks
+(``render_ticks``) and its bookTicker and partial depth from its own copy of the replayed book
+(``tick_book_feed``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from ai_engine.simexchange.streams.book_changes import levels_of
-from ai_engine.simexchange.streams.book_feed import BookFeed, BookState
+from ai_engine.simexchange.streams.book_feed import BookFeed, BookState, BookStates
 from ai_engine.simexchange.streams.bus import EventBus
 from ai_engine.simexchange.streams.names import Kind, MarketStream
 from ai_engine.simexchange.streams.render_book import BookEvents
 from ai_engine.simexchange.streams.render_klines import Klines
 from ai_engine.simexchange.streams.render_mark_price import AllMarkPrices, MarkPrices
+from ai_engine.simexchange.streams.render_ticks import TickDepth, TickMarks, TickTrades
 from ai_engine.simexchange.streams.render_trades import Trades
 from ai_engine.simexchange.streams.replay_bars import Events, change_key
 from ai_engine.simexchange.streams.sources import StreamSource
+from ai_engine.simexchange.streams.tick_book_feed import TickBookFeed
 
 
 class Renderer(Protocol):
@@ -37,7 +42,7 @@ class MarketView:
         self.source = source
         self._bus = bus
         self._renderers: dict[str, Renderer] = {}
-        self._feeds: dict[str, BookFeed] = {}
+        self._feeds: dict[str, BookStates] = {}
         self.cursor_ms = bus.now_ms
 
     def __len__(self) -> int:
@@ -59,7 +64,9 @@ class MarketView:
             return
         symbol = renderer.stream.symbol
         if not any(r.stream.kind.uses_book and r.stream.symbol == symbol for r in self):
-            self._feeds.pop(symbol).close()
+            feed = self._feeds.pop(symbol, None)  # a tick symbol's diff depth has none
+            if feed is not None:
+                feed.close()
 
     def close(self) -> None:
         for feed in self._feeds.values():
@@ -101,6 +108,14 @@ class MarketView:
 
     def _renderer(self, stream: MarketStream) -> Renderer:
         market, kind = self.source.market, stream.kind
+        ticks = self.source.ticks.get(stream.symbol)
+        if ticks is not None and kind in (Kind.TRADE, Kind.AGG_TRADE):
+            return TickTrades(stream, ticks, self.source.decimals(stream.symbol))
+        if ticks is not None and kind is Kind.MARK_PRICE:
+            tick = market.instruments[stream.symbol].tick_size
+            return TickMarks(stream, ticks, self.source.funding[stream.symbol], tick)
+        if ticks is not None and kind is Kind.DIFF_DEPTH:
+            return TickDepth(stream, ticks, self.source.decimals(stream.symbol))
         if kind in (Kind.KLINE, Kind.CONTINUOUS_KLINE):
             return Klines(stream, market)
         if kind in (Kind.TRADE, Kind.AGG_TRADE):
@@ -114,8 +129,11 @@ class MarketView:
             feed = self._feeds[stream.symbol] = self._feed(stream.symbol)
         return BookEvents(stream, feed, self.source.decimals(stream.symbol))
 
-    def _feed(self, symbol: str) -> BookFeed:
+    def _feed(self, symbol: str) -> BookStates:
         source = self.source
+        ticks = source.ticks.get(symbol)
+        if ticks is not None and source.replayed_book is not None:
+            return TickBookFeed(ticks, source.replayed_book(symbol), self._bus.now_ms)
         book = source.book(symbol)
         bids, asks = levels_of(book) if book is not None else ((), ())
         now = self._bus.now_ms

@@ -7,13 +7,13 @@ Spot (``/ws``, ``/stream``)::
     btcusdt@bookTicker       best bid/ask  btcusdt@depth5     top 5/10/20 levels
     btcusdt@depth            diff depth    (either depth with @100ms or @1000ms)
 
-USD-M futures (python-binance's ``/market/...`` and ``/public/...`` paths) have no ``@trade``
-but add::
+USD-M futures (python-binance's ``/market/...`` and ``/public/...`` paths) have ``@trade``
+(not in Binance's USD-M docs, but served: the captures record it) and add::
 
     btcusdt@markPrice[@1s]                   mark price and funding
     !markPrice@arr[@1s]                      the same for every listed perpetual, as an array
     btcusdt_perpetual@continuousKline_1m     klines of the pair's perpetual contract
-    (depth speeds @100ms, @250ms, @500ms)
+    (depth speeds @0ms -- what the captures record --, @100ms, @250ms, @500ms)
 
 Symbols are lower case in stream names, as on Binance. Anything else is not a market stream
 (the caller may still know it as a listen key).
@@ -38,9 +38,9 @@ _SPOT = re.compile(
 _FUTURES = re.compile(
     r"^(?:(?P<symbol>[a-z0-9]+)@(?:"
     r"kline_(?P<interval>[0-9]+[smhdwM])"
-    r"|(?P<simple>aggTrade|bookTicker)"
+    r"|(?P<simple>trade|aggTrade|bookTicker)"
     r"|(?P<mark>markPrice)(?:@1s)?"
-    r"|depth(?P<levels>5|10|20)?(?:@(?:100|250|500)ms)?"
+    r"|depth(?P<levels>5|10|20)?(?:@(?:0|100|250|500)ms)?"
     r")"
     r"|(?P<pair>[a-z0-9]+)_perpetual@continuousKline_(?P<pair_interval>[0-9]+[smhdwM])"
     r"|(?P<all>!markPrice@arr)(?:@1s)?"

@@ -1,14 +1,16 @@
 """Where the spot exchange reports order changes: user data events and book takes.
 
 The exchange calls it at the few places orders change state: ``trading.place``/``cancel``
-(requests) and ``SimExchange.sync`` (bars filling or triggering resting orders, through
-``on_bar``); and ``SimExchange.deposit`` for balances moved from outside trading. Payloads are
-built only for accounts with a user data subscriber.
+(requests) and ``SimExchange.sync`` (bars or replayed trades filling or triggering resting
+orders, through ``on_bar``/``on_trade``); and ``SimExchange.deposit`` for balances moved from
+outside trading. Payloads are built only for accounts with a user data subscriber. Takes from
+a symbol replayed tick by tick are not logged for the book streams: those show the recorded
+book (``tick_replay``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal
 
 from ai_engine.domain import Bar
@@ -26,15 +28,22 @@ MARKET = "spot"
 
 
 class Publisher:
-    def __init__(self, bus: EventBus, engine: MatchingEngine, books: BookChanges) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        engine: MatchingEngine,
+        books: BookChanges,
+        tick_symbols: Collection[str] = (),
+    ) -> None:
         self._bus = bus
         self._engine = engine
         self._books = books
+        self._tick_symbols = frozenset(tick_symbols)
         self._event_id = 0  # executionReport "I": one per event, across accounts
 
     def order_placed(self, result: SubmitResult) -> None:
         order = result.order
-        if result.fills:  # a taker consumed the current book
+        if result.fills and order.symbol not in self._tick_symbols:  # took from a bar book
             book, bar = self._engine.book(order.symbol), self._engine.last_bar(order.symbol)
             if book is not None and bar is not None:
                 self._books.took(order.symbol, bar, book, order.time_ms)
@@ -55,6 +64,18 @@ class Publisher:
     def on_bar(self, symbol: str, bar: Bar) -> list[Execution]:
         """``engine.on_bar``, reporting what it did to the resting orders of watched accounts
         (fills, and stops that triggered and expired)."""
+        return self._on_market(symbol, lambda: self._engine.on_bar(symbol, bar))
+
+    def on_trade(
+        self, symbol: str, ts_ms: int, price: Decimal, quantity: Decimal, buyer_is_maker: bool
+    ) -> list[Execution]:
+        """``engine.on_trade`` (tick replay), reported as ``on_bar`` reports a bar."""
+        return self._on_market(
+            symbol,
+            lambda: self._engine.on_trade(symbol, ts_ms, price, quantity, buyer_is_maker),
+        )
+
+    def _on_market(self, symbol: str, apply: Callable[[], list[Execution]]) -> list[Execution]:
         watched = []
         if self._engine.has_resting(symbol):
             watched = [
@@ -62,7 +83,7 @@ class Publisher:
                 for order in self._engine.resting(symbol)
                 if self._bus.has_subscribers(user_channel(MARKET, order.account_id))
             ]
-        fills = self._engine.on_bar(symbol, bar)
+        fills = apply()
         for before in watched:
             after = self._engine.order(before.account_id, symbol, order_id=before.order_id)
             if after is not None and after is not before:

@@ -1,4 +1,5 @@
-"""``@bookTicker``, ``@depth<N>`` and ``@depth`` (diff) events from a ``BookFeed``.
+"""``@bookTicker``, ``@depth<N>`` and ``@depth`` (diff) events from a ``BookFeed`` (bookTicker and
+partial depth of a tick-replayed symbol: from a ``TickBookFeed``).
 
 Each closed bar and each take sends one event (Binance sends on a timer, every 100 ms or 1 s:
 replayed bars have no finer time). Update ids: see ``book_changes``. A diff event lists the
@@ -23,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from ai_engine.simexchange.streams.book_changes import Levels
-from ai_engine.simexchange.streams.book_feed import BookFeed, BookState
+from ai_engine.simexchange.streams.book_feed import BookState, BookStates
 from ai_engine.simexchange.streams.names import Kind, MarketStream
 from ai_engine.simexchange.streams.replay_bars import Events
 
@@ -35,7 +36,7 @@ def _dumps(body: dict[str, Any]) -> bytes:
 
 
 class BookEvents:
-    def __init__(self, stream: MarketStream, feed: BookFeed, decimals: tuple[int, int]) -> None:
+    def __init__(self, stream: MarketStream, feed: BookStates, decimals: tuple[int, int]) -> None:
         self.stream = stream
         self.feed = feed
         self._price_decimals, self._qty_decimals = decimals

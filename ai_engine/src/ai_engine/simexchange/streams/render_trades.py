@@ -6,22 +6,16 @@ millisecond, buyer-is-maker = takers sold more than they bought in that bar. Ids
 consistent with the klines' ``f``/``L``: a trade event carries the bar's last trade id; an
 aggregate trade covers the bar's trade ids ``f``..``l`` and is numbered by the bar's minute.
 A bar without trades sends nothing (one with volume but a trade count of 0 counts as one
-trade: ``replay_bars.trade_counts``). USD-M has only ``@aggTrade``, without spot's ``M``.
-(Replaying stored tick trades is not done yet.)
+trade: ``replay_bars.trade_counts``). USD-M's shapes have no ``M`` (``@trade`` adds ``X``).
+Symbols replayed tick by tick send their stored trades instead (``render_ticks``).
 """
 
 from __future__ import annotations
 
 from ai_engine.simexchange.market import BAR_MS, ReplayMarket
 from ai_engine.simexchange.streams.names import Kind, MarketStream
+from ai_engine.simexchange.streams.render_ticks import trade_template
 from ai_engine.simexchange.streams.replay_bars import NO_EVENTS, BarWindow, Events, TradeIds
-
-_TRADE = '{"e":"trade","E":%d,"s":"SYMBOL","t":%d,"p":"%.8f","q":"%.8f","T":%d,"m":%s,"M":true}'
-_AGG = (
-    '{"e":"aggTrade","E":%d,"s":"SYMBOL","a":%d,"p":"%.8f","q":"%.8f","f":%d,"l":%d,'
-    '"T":%d,"m":%s,"M":true}'
-)
-_FUTURES_AGG = _AGG.replace(',"M":true', "")  # USD-M's aggTrade has no "M"
 
 
 class Trades:
@@ -29,8 +23,7 @@ class Trades:
         self.stream = stream
         self._market = market
         self._aggregate = stream.kind is Kind.AGG_TRADE
-        shape = _TRADE if not self._aggregate else _FUTURES_AGG if stream.futures else _AGG
-        self._template = shape.replace("SYMBOL", stream.symbol)
+        self._template = trade_template(stream)  # USD-M's shapes have no "M"
         self._ids = TradeIds()
 
     def render(self, start_ms: int, end_ms: int) -> Events:

@@ -3,8 +3,9 @@
 The path a client connects on picks the source (``/ws``, ``/stream``: spot; ``/market/...``,
 ``/public/...``: USD-M, where python-binance opens futures sockets). Everything the stream
 renderers read comes from here -- the replayed bars, the current book and its update id, the
-decimals a price prints with, the funding schedule -- so the same machinery serves both
-markets and only the event shapes differ (``MarketStream.futures``).
+decimals a price prints with, the funding schedule, the stored ticks of symbols replayed tick by
+tick -- so the same machinery serves both markets and only the event shapes differ
+(``MarketStream.futures``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ai_engine.matching import BookParams, SyntheticBook
+from ai_engine.marketdata.orderbook import OrderBook
+from ai_engine.matching import Book, BookParams
 from ai_engine.simexchange.futures.funding import FundingSchedule
 from ai_engine.simexchange.market import ReplayMarket
 from ai_engine.simexchange.streams.book_changes import BookChanges
+from ai_engine.simexchange.tick_data import TickData
 
 if TYPE_CHECKING:
     from ai_engine.simexchange.exchange import SimExchange
@@ -33,10 +36,12 @@ class StreamSource:
     symbols: Collection[str]  # listed symbols (the stream names they may appear in)
     params: BookParams
     books: BookChanges  # update ids shared with REST depth, and the log of takes
-    book: Callable[[str], SyntheticBook | None]  # the symbol's current book
+    book: Callable[[str], Book | None]  # the symbol's current book
     update_id: Callable[[str], int]  # ... and its id (REST ``lastUpdateId``)
     decimals: Callable[[str], tuple[int, int]]  # (price, quantity) decimals of book events
     funding: Mapping[str, FundingSchedule] = field(default_factory=dict)  # markPrice (USD-M)
+    ticks: Mapping[str, TickData] = field(default_factory=dict)  # symbols replayed by tick
+    replayed_book: Callable[[str], OrderBook] | None = None  # ... and their replayed L2 book
 
     @property
     def futures(self) -> bool:
@@ -47,6 +52,7 @@ def spot_source(exchange: SimExchange) -> StreamSource:
     return StreamSource(
         SPOT, exchange.market, exchange.specs, exchange.engine.params, exchange.books,
         exchange.engine.book, exchange.book_update_id, lambda _: SPOT_DECIMALS,
+        ticks=exchange.ticks.data, replayed_book=exchange.ticks.l2,
     )  # fmt: skip
 
 
@@ -58,4 +64,5 @@ def futures_source(venue: FuturesVenue) -> StreamSource:
     return StreamSource(
         USDM, venue.market, venue.specs, venue.book_params, venue.books, venue.engine.book,
         venue.update_id, decimals, venue.funding,
+        ticks=venue.ticks.data, replayed_book=venue.ticks.l2,
     )  # fmt: skip
