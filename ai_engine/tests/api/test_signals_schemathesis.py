@@ -29,9 +29,10 @@ from .tokens import AUTH
 
 @pytest.fixture
 def api_schema(
-    make_client: Callable[..., TestClient], service_urls: ServiceUrls
+    make_client: Callable[..., TestClient], service_urls: ServiceUrls, database_url: str
 ) -> schemathesis.BaseSchema:
-    client = make_client(service_urls.database_url, service_urls.redis_url)
+    # A migrated database of the session's server: the backtest routes read their tables.
+    client = make_client(database_url, service_urls.redis_url)
     return schemathesis.openapi.from_asgi("/openapi.json", client.app)
 
 

@@ -6,7 +6,8 @@ from fastapi import Depends, FastAPI
 
 from ai_engine import __version__
 from ai_engine.api.auth import require_token
-from ai_engine.api.routes import health, market, signals
+from ai_engine.api.backtests_service import BacktestService
+from ai_engine.api.routes import backtests, health, market, signals
 from ai_engine.api.signals_service import SignalService
 from ai_engine.domain.clock import SystemClock
 from ai_engine.marketdata.store import BarStore
@@ -31,4 +32,6 @@ def create_app(
     app.include_router(market.router, dependencies=[Depends(require_token)])
     app.state.signals = SignalService(app.state.bar_store, SystemClock())
     app.include_router(signals.router, dependencies=[Depends(require_token)])
+    app.state.backtests = BacktestService(settings, database_url, redis_url)
+    app.include_router(backtests.router, dependencies=[Depends(require_token)])
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ai_engine.store.audit import AuditEntry
+from ai_engine.store.backtests import Backtest, BacktestTrade
 from ai_engine.store.base import Base
 from ai_engine.store.instruments import Instrument
 from ai_engine.store.orders import Fill, Order
@@ -13,6 +14,8 @@ metadata = Base.metadata
 
 __all__ = [
     "AuditEntry",
+    "Backtest",
+    "BacktestTrade",
     "Base",
     "Decision",
     "EquitySnapshot",

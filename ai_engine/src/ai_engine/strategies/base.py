@@ -65,10 +65,30 @@ class Strategy(ABC, Generic[P]):
     def compute(self, data: MarketInput, params: P) -> Draft:
         """Signals for every bar of ``data``; bar ``i`` may use bars ``0..i`` only."""
 
-    def run(self, data: MarketInput, params: P | Mapping[str, object] | None = None) -> Signals:
-        """Validate ``params``, compute and apply the shared gates."""
+    def prepare(self, data: MarketInput) -> Any:
+        """What ``compute`` derives from ``data`` whatever the parameters (features), for
+        callers running many parameter sets on the same data (optimisation): pass it back
+        as ``run(..., prepared=)``. ``None`` (the default): nothing worth sharing."""
+        return None
+
+    def compute_prepared(self, data: MarketInput, params: P, prepared: Any) -> Draft:
+        """``compute`` reusing what ``prepare(data)`` returned (the default ignores it)."""
+        return self.compute(data, params)
+
+    def run(
+        self,
+        data: MarketInput,
+        params: P | Mapping[str, object] | None = None,
+        *,
+        prepared: Any = None,
+    ) -> Signals:
+        """Validate ``params``, compute (reusing ``prepared``, from ``prepare(data)`` on this
+        same ``data``, if given) and apply the shared gates."""
         chosen = params if isinstance(params, self.params_type) else self.params(params)  # type: ignore[arg-type]
-        draft = self.compute(data, chosen)
+        if prepared is None:
+            draft = self.compute(data, chosen)
+        else:
+            draft = self.compute_prepared(data, chosen, prepared)
         if draft.n != len(data) or any(
             len(c.value) != len(data) or len(c.vote) != len(data) for c in draft.components
         ):

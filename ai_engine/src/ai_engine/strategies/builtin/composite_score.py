@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ai_engine.features.composite import COMPOSITE, FeatureParams, compute_features
+from ai_engine.features.composite import COMPOSITE, FeatureParams, FeatureSet, compute_features
 from ai_engine.strategies import reasons as rs
 from ai_engine.strategies.base import Strategy
 from ai_engine.strategies.builtin import composite_parts
 from ai_engine.strategies.gates import GateParams
 from ai_engine.strategies.inputs import MarketInput, interval_name
 from ai_engine.strategies.params import param, require
-from ai_engine.strategies.signals import Bool, Draft, ExitRules, score_of
+from ai_engine.strategies.signals import Bool, Component, Draft, ExitRules, score_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,11 +64,23 @@ class CompositeScore(Strategy[CompositeScoreParams]):
     def warmup(self, params: CompositeScoreParams) -> int:
         return composite_parts.WARMUP
 
-    def compute(self, data: MarketInput, params: CompositeScoreParams) -> Draft:
+    def prepare(self, data: MarketInput) -> tuple[FeatureSet, tuple[Component, ...]]:
+        """The features and the nine votes: no parameter changes them."""
         features = compute_features(
             data, groups=COMPOSITE, params=FeatureParams(interval=interval_name(data.interval_ms))
         )
-        parts = composite_parts.components(data, features)
+        return features, composite_parts.components(data, features)
+
+    def compute(self, data: MarketInput, params: CompositeScoreParams) -> Draft:
+        return self.compute_prepared(data, params, self.prepare(data))
+
+    def compute_prepared(
+        self,
+        data: MarketInput,
+        params: CompositeScoreParams,
+        prepared: tuple[FeatureSet, tuple[Component, ...]],
+    ) -> Draft:
+        features, parts = prepared
         n = len(data)
         draft = Draft(n=n, components=parts, exit_rules=_exit_rules(data, params))
         score = score_of(parts, n)
