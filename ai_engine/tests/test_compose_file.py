@@ -76,3 +76,23 @@ def test_engine_commands_parse_with_todays_cli() -> None:
         leaf.make_context(leaf.name, args, parent=parent)  # raises on an unknown option
         checked += 1
     assert checked >= 4
+
+
+def test_celery_services_name_a_celery_app_and_its_queues() -> None:
+    # `celery -A MODULE worker -Q QUEUES`: the module exists and routes tasks to those queues.
+    import importlib.util
+
+    from ai_engine.workers.app import QUEUE
+
+    checked = 0
+    for name, service in SERVICES.items():
+        command = service.get("command")
+        if "planned" in service.get("profiles", []) or not command or command[0] != "celery":
+            continue
+        module = command[command.index("-A") + 1]
+        assert importlib.util.find_spec(module) is not None, f"{name}: no module {module}"
+        if "worker" in command:
+            queues = command[command.index("-Q") + 1].split(",")
+            assert queues == [QUEUE], f"{name}: queues {queues}, tasks go to {QUEUE!r}"
+        checked += 1
+    assert checked >= 1
