@@ -19,7 +19,8 @@ TRADES = WS_RAW.parent / "trades"
 SPOT_TRADES = TRADES / "spot" / "BTCUSDT-trades-2024-08-08-excerpt.csv.gz"
 USDM_TRADES = TRADES / "usdm" / "BTCUSDT-trades-2024-08-08-excerpt.csv.gz"
 
-SHARED = Path("/work/shared/data/binance")
+# ../shared next to the repository (absent on a fresh clone: those tests skip)
+SHARED = Path(__file__).resolve().parents[5] / "shared" / "data" / "binance"
 SHARED_WS_RAW = SHARED / "ws_raw"
 
 # One real USD-M markPrice@1s line (usdm/btcusdt_20230404, 2023: microsecond local stamp):
