@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "optimize": ("ai_engine.cli.optimize", "optimize_command"),
     "walkforward": ("ai_engine.cli.walkforward", "walkforward_command"),
     "experiment": ("ai_engine.cli.experiment", "app"),
+    "run": ("ai_engine.cli.run", "run"),
 }
 
 

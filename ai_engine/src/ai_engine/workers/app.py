@@ -1,9 +1,11 @@
 """The Celery application of the research workers, configured from ``Settings``.
 
 ``make_celery(settings, redis_url=..., database_url=...)`` builds an app (no global state):
-Redis is both the broker and the result backend; every task of this package is routed to
-the ``research`` queue; messages are JSON; a worker takes one task at a time
-(``prefetch_multiplier`` 1, acks after the task) so a long batch never holds others back.
+Redis is both the broker and the result backend; the research tasks are routed to the
+``research`` queue, the execution worker's ``orders.*`` to the ``orders`` queue
+(``workers/orders.py``, configured with ``orders.configure``); messages are JSON; a worker
+takes one task at a time (``prefetch_multiplier`` 1, acks after the task) so a long batch
+never holds others back.
 The app carries a ``WorkerContext`` (``context_of(app)``): the settings, the database URL and
 the per-worker data cache tasks share.
 
@@ -53,7 +55,7 @@ def make_celery(
     app = Celery("tradingbot", broker=broker, backend=broker, set_as_current=False)
     app.conf.update(
         task_default_queue=QUEUE,
-        task_routes={"research.*": {"queue": QUEUE}},
+        task_routes={"research.*": {"queue": QUEUE}, "orders.*": {"queue": "orders"}},
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
@@ -69,9 +71,10 @@ def make_celery(
         result_backend_thread_safe=True,
     )
     app.tradingbot = WorkerContext(settings=settings, redis_url=broker, database_url=db)
-    from ai_engine.workers import tasks
+    from ai_engine.workers import orders, tasks
 
     tasks.register(app)
+    orders.register(app)  # the execution worker's task (``orders`` queue; see workers/orders.py)
     return app
 
 

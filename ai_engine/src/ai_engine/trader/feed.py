@@ -1,0 +1,120 @@
+"""Closed bars from the sim exchange with its replay clock stepped by the trader.
+
+Why a clock-stepped feed and not the kline WebSocket for ``--speed max``: with a running
+clock the sim moves on while the trader computes and while its order crosses Celery, so the
+bar an order meets depends on wall time (docs/sim-exchange.md, "Determinism"). Here the sim
+runs a manual clock (``speed 0``) and the trader moves it one bar at a time through the admin
+API (``POST /sim/clock/advance?bars=1``) only after it has finished with the previous bar
+(signal, order, fills). Every order therefore executes against the market of the bar whose
+close decided it -- exactly the backtest's "decided at a bar's close, executed at once" --
+and a replay is the same run every time, as fast as the trader keeps up.
+
+Bars are read over the public REST API (``GET /api/v3/klines``, closed bars only), never
+from the sim's memory: the trader sees what a Binance client sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+PAGE = 1000  # klines per request for the warm-up history (Binance's maximum, weight 5)
+STEP_PAGE = 50  # ... while stepping: one bar comes per step (weight 1 up to 99)
+
+
+@dataclass(frozen=True, slots=True)
+class Kline:
+    open_time: int  # epoch ms
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    quote_volume: float
+    trades: int
+    taker_buy_volume: float
+    taker_buy_quote_volume: float
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    bars: list[Kline]  # the bars that closed with this step (oldest first)
+    at_end: bool  # the replay clock reached the end of the data
+    now_ms: int  # the replay clock after the step
+
+
+class FeedError(RuntimeError):
+    """The sim answered something the feed cannot use (named with the endpoint)."""
+
+
+class ClockSteppedFeed:
+    """``history()`` once, then ``step()`` until ``at_end`` (see the module docstring)."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, symbol: str, interval: str) -> None:
+        self._http, self._base, self._symbol, self._interval = http, base_url, symbol, interval
+        self._last_open: int | None = None
+
+    async def history(self) -> Step:
+        """Every bar closed so far (the warm-up the trader starts with)."""
+        bars = await self._bars_after(None, PAGE)
+        clock = await self._get("/sim/clock")
+        return Step(bars, bool(clock["atEnd"]), int(clock["now"]))
+
+    async def step(self) -> Step:
+        """Move the replay clock to the next bar's close; the bars that closed on the way."""
+        clock = await self._post("/sim/clock/advance", {"bars": "1"})
+        bars = await self._bars_after(self._last_open, STEP_PAGE)
+        return Step(bars, bool(clock["atEnd"]), int(clock["now"]))
+
+    async def _bars_after(self, last_open: int | None, page: int) -> list[Kline]:
+        out: list[Kline] = []
+        start = 0 if last_open is None else last_open + 1
+        while True:
+            rows = await self._get(
+                "/api/v3/klines",
+                {"symbol": self._symbol, "interval": self._interval, "startTime": str(start),
+                 "limit": str(page)},
+            )  # fmt: skip
+            if not isinstance(rows, list):
+                raise FeedError(f"GET /api/v3/klines: expected a list, got {type(rows).__name__}")
+            out.extend(_kline(row) for row in rows)
+            if len(rows) < page:
+                break
+            start = int(rows[-1][0]) + 1
+        if out:
+            self._last_open = out[-1].open_time
+        return out
+
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        answer = await self._http.get(self._base + path, params=params)
+        return _json(answer, f"GET {path}")
+
+    async def _post(self, path: str, params: dict[str, str]) -> Any:
+        answer = await self._http.post(self._base + path, params=params)
+        return _json(answer, f"POST {path}")
+
+
+def _json(answer: httpx.Response, what: str) -> Any:
+    if answer.status_code != 200:
+        raise FeedError(f"{what}: HTTP {answer.status_code}: {answer.text[:200]}")
+    return answer.json()
+
+
+def _kline(row: Any) -> Kline:
+    try:
+        return Kline(
+            open_time=int(row[0]),
+            open=float(row[1]),
+            high=float(row[2]),
+            low=float(row[3]),
+            close=float(row[4]),
+            volume=float(row[5]),
+            quote_volume=float(row[7]),
+            trades=int(row[8]),
+            taker_buy_volume=float(row[9]),
+            taker_buy_quote_volume=float(row[10]),
+        )
+    except (IndexError, TypeError, ValueError) as exc:
+        raise FeedError(f"GET /api/v3/klines: unreadable kline {row!r}: {exc}") from None

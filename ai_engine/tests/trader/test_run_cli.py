@@ -1,0 +1,88 @@
+"""`tradingbot run --mode replay`: the CLI end to end on real PostgreSQL and Redis, and its
+refusals of what is not built yet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ai_engine.cli.main import app
+
+from .conftest import pytestmark as _celery_marks
+
+pytestmark = _celery_marks
+runner = CliRunner()
+
+
+def test_replay_prints_its_run_id_and_writes_the_backtest_json_shape(
+    btc_files: tuple[Path, ...], database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    env = {"TRADINGBOT_DATABASE_URL": database_url, "TRADINGBOT_REDIS_URL": redis_url}
+    ours, theirs = tmp_path / "run.json", tmp_path / "backtest.json"
+    data = ["--data", str(btc_files[0])]
+    result = runner.invoke(
+        app,
+        ["run", "--strategy", "ema_cross", "--params", "fast=9,slow=21", *data,
+         "--mode", "replay", "--speed", "max", "--json", str(ours)],
+        env=env,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("run ")
+    assert len(first.split()[1]) == 12
+    backtest = runner.invoke(
+        app,
+        ["backtest", "--strategy", "ema_cross", "--params", "fast=9,slow=21", *data,
+         "--json", str(theirs)],
+    )  # fmt: skip
+    assert backtest.exit_code == 0, backtest.output
+    a, b = json.loads(ours.read_text()), json.loads(theirs.read_text())
+    assert a["schema"] == b["schema"] == "tradingbot.backtest/1"
+    assert set(a) == set(b)
+    assert set(a["trades"][0]) == set(b["trades"][0])
+    assert a["run"]["run_id"] == first.split()[1]
+    assert (a["bars"], a["start"], a["end"]) == (b["bars"], b["start"], b["end"])
+    times = ("side", "entry_time_ms", "exit_time_ms", "exit_reason")
+    assert [[t[k] for k in times] for t in a["trades"]] == [
+        [t[k] for k in times] for t in b["trades"]
+    ]
+    assert len(a["trades"]) > 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--mode", "live"], "--confirm-live"),
+        (["--mode", "live", "--confirm-live"], "not built yet"),
+        (["--mode", "paper"], "not built yet"),
+        (["--mode", "demo"], "--mode must be one of"),
+        (["--speed", "10"], "only --speed max"),
+        (["--strategy", "nope"], "strategy"),
+        (["--params", "fast=30,slow=10"], "params"),
+    ],
+)
+def test_refusals_exit_2_naming_the_problem(
+    btc_files: tuple[Path, ...], extra: list[str], message: str
+) -> None:
+    args = ["run", "--strategy", "ema_cross", "--data", str(btc_files[0]), *extra]
+    if extra[0] == "--strategy":
+        args = ["run", *extra, "--data", str(btc_files[0])]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+
+
+def test_files_of_two_series_are_refused(tmp_path: Path) -> None:
+    klines = Path(__file__).resolve().parents[2] / "sample_data/binance/spot/klines_1m"
+    two = [
+        str(klines / "BTCUSDT-1m-2023-03-23.csv.gz"),
+        str(klines / "ETHUSDT-1m-2023-03-23.csv.gz"),
+    ]
+    result = runner.invoke(
+        app, ["run", "--strategy", "ema_cross", "--data", two[0], "--data", two[1]]
+    )
+    assert result.exit_code == 2
+    assert "one series" in result.stderr
