@@ -165,3 +165,16 @@ def test_options_override_a_spec(tmp_path: Path) -> None:
     assert (doc["run"]["params"]["fast"], doc["run"]["params"]["slow"]) == (10, 40)
     assert doc["initial_cash"] == 2000
     assert doc["run"]["name"] == "s"
+
+
+def test_bad_files_among_many_name_the_first_bad_one(tmp_path: Path) -> None:
+    """The files are parsed several at a time; the error is still the first bad file's."""
+    bad = []
+    for day in ("2023-03-25", "2023-03-26"):
+        path = tmp_path / f"BTCUSDT-1m-{day}.csv"
+        path.write_text("1679702400000,1,2,0.5,1.5,10,1679702459999,15,3,5,7,0\nnot,a,row\n")
+        bad.append(path)
+    code, _, stderr = tradingbot("--strategy", "ema_cross", *data_args([*BTC_DAYS, *bad]))
+    assert code == 1
+    assert str(bad[0]) in stderr
+    assert str(bad[1]) not in stderr

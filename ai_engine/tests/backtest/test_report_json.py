@@ -12,7 +12,8 @@ import pytest
 from ai_engine.backtest import engine
 from ai_engine.backtest.config import BacktestConfig
 from ai_engine.backtest.metrics import compute_metrics
-from ai_engine.backtest.report_json import SCHEMA, result_to_json
+from ai_engine.backtest.report_json import SCHEMA, _isos, result_to_json
+from ai_engine.marketdata.intervals import iso
 
 from .test_backtrader_parity import bars_of_sample
 
@@ -56,3 +57,16 @@ def test_json_of_a_real_backtest() -> None:
     assert doc["metrics"]["fees_paid"] == pytest.approx(
         float(np.sum(result.trades.entry_fee) + np.sum(result.trades.exit_fee))
     )
+
+
+def test_trade_times_are_formatted_as_iso_does() -> None:
+    times = np.array(
+        [0, 1_672_534_500_000, 1_672_534_500_123, 1_672_534_500_999, -1_000, -1, 4_102_444_800_000],
+        np.int64,
+    )
+    assert _isos(times) == [iso(int(ms)) for ms in times]
+    assert _isos(times)[:3] == [
+        "1970-01-01T00:00:00Z",
+        "2023-01-01T00:55:00Z",
+        "2023-01-01T00:55:00.123Z",
+    ]

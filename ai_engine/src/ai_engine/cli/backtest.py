@@ -6,11 +6,19 @@ replace the spec's values (``--params`` are merged into its ``params``). Everyth
 before any data is read (``backtest.service.prepare``): a bad request exits 2, missing or bad
 market data exits 1, each with one line naming the problem. The run prints a summary; ``--json``
 and ``--report`` write the JSON result and the HTML report.
+
+Exit: the command registers ``gc.freeze`` to run at interpreter exit, so that the final
+garbage collections skip the objects alive then (numba's type registries, the imported
+modules, the run's arrays): tearing those down took about 0.3 s of a 1.5 s run, for nothing,
+as the process is ending (a process that goes on, e.g. a test runner, is affected only when it
+exits).
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import gc
 import math
 from pathlib import Path
 from typing import Any
@@ -25,7 +33,6 @@ from ai_engine.backtest.service import (
     parse_moment,
     run_backtest,
 )
-from ai_engine.backtest.spec import read_spec
 from ai_engine.cli.context import settings_of
 from ai_engine.strategies import StrategyParamError, parse_assignments
 
@@ -56,6 +63,8 @@ def backtest(
     spec: Path | None = typer.Option(None, "--spec", help="A YAML backtest spec."),
 ) -> None:
     """Backtest a strategy and print its metrics; optionally write JSON and an HTML report."""
+    atexit.unregister(gc.freeze)  # once, however many runs this process makes
+    atexit.register(gc.freeze)  # module docstring: a faster exit
     given: dict[str, Any] = {
         "strategy": strategy,
         "symbol": symbol,
@@ -87,6 +96,8 @@ def backtest(
 
 def _request(spec: Path | None, given: dict[str, Any], params: dict[str, str]) -> BacktestRequest:
     if spec is not None:
+        from ai_engine.backtest.spec import read_spec  # on use: YAML only with --spec
+
         base = read_spec(spec)
         merged = {**base.params, **params}
         return dataclasses.replace(base, params=merged, **given)

@@ -8,6 +8,7 @@ command's module and attribute; `tradingbot --help` loads them all to list them.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from pathlib import Path
 
@@ -39,7 +40,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def load_command(name: str) -> Command:
     """The click command for ``name``, importing its module now."""
     module, attribute = COMMANDS[name]
-    target = getattr(importlib.import_module(module), attribute)
+    gc.disable()  # importing allocates many long-lived objects: collecting them is wasted work
+    try:
+        target = getattr(importlib.import_module(module), attribute)
+    finally:
+        gc.enable()
+    gc.freeze()  # ... and later collections need not walk them either
     holder = typer.Typer(add_completion=False)  # completion options belong to the root only
     if isinstance(target, typer.Typer):
         holder.add_typer(target, name=name)

@@ -17,9 +17,16 @@ from ai_engine.marketdata.frames import AggTrades, Bars, Depth, Funding, Trades
 from ai_engine.marketdata.intervals import ceil_ms, interval_ms, to_ms
 from ai_engine.marketdata.inventory import SeriesInfo, list_series
 from ai_engine.marketdata.partitions import discover, partitions
-from ai_engine.marketdata.reader import read_series
+from ai_engine.marketdata.reader import read_series, read_series_arrays
 from ai_engine.marketdata.resampling import resample
-from ai_engine.marketdata.schema import agg_trades_of, bars_of, depth_of, funding_of, trades_of
+from ai_engine.marketdata.schema import (
+    BARS,
+    agg_trades_of,
+    bars_of,
+    depth_of,
+    funding_of,
+    trades_of,
+)
 from ai_engine.marketdata.series import DataKind, SeriesKey, normalise_symbol
 from ai_engine.marketdata.tradebars import bars_from_trades
 
@@ -65,10 +72,10 @@ class BarStore:
         key = SeriesKey(DataKind.BARS, venue, market, normalise_symbol(symbol), interval)
         start_ms, end_ms = _range(start, end)
         if partitions(self.root, key):
-            return bars_of(read_series(self.root, key, start_ms, end_ms))
+            return _bars(self.root, key, start_ms, end_ms)
         source = self._finer_interval(key, interval_ms(interval))
         first, stop = _whole_buckets(start_ms, end_ms, interval)
-        finer = bars_of(read_series(self.root, source, first, stop))
+        finer = _bars(self.root, source, first, stop)
         return resample(finer, interval, source_interval=str(source.interval))
 
     def load_trade_bars(
@@ -207,6 +214,11 @@ def load_bars(
     venue: Venue = Venue.BINANCE,
 ) -> Bars:
     return BarStore(data_dir).load_bars(symbol, interval, start, end, market=market, venue=venue)
+
+
+def _bars(root: Path, key: SeriesKey, start_ms: int | None, end_ms: int | None) -> Bars:
+    """Bars read straight into numpy, a month at a time (``reader.read_series_arrays``)."""
+    return Bars(**read_series_arrays(root, key, start_ms, end_ms, BARS.names))
 
 
 def _whole_buckets(
