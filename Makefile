@@ -17,7 +17,7 @@ test: setup ## run every test suite (starts its own PostgreSQL and Redis on free
 	cd $(ENGINE) && ../$(BIN)/pytest -q
 
 lint: setup ## ruff lint and format check
-	cd $(ENGINE) && ../$(BIN)/ruff check src tests benchmarks && ../$(BIN)/ruff format --check src tests benchmarks
+	cd $(ENGINE) && ../$(BIN)/ruff check src tests benchmarks scripts && ../$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: setup ## mypy strict on ai_engine/src
 	cd $(ENGINE) && ../$(BIN)/mypy

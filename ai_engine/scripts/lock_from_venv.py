@@ -8,6 +8,7 @@ Tools installed by hand for benchmarks only (vectorbt and what only it pulls in)
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from importlib import metadata
@@ -49,11 +50,9 @@ def needed(root: str, extras: set[str]) -> dict[str, str]:
 
 def main() -> None:
     pins = needed("ai_engine", {"dev"})
-    for name in ("pip", "setuptools", "wheel"):  # what the venv itself brings
-        try:
+    for name in ("setuptools", "wheel"):  # what the venv itself brings
+        with contextlib.suppress(metadata.PackageNotFoundError):
             pins.setdefault(name, f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            pass
     pins.pop("pip", None)
     sys.stdout.write("".join(f"{pin}\n" for pin in sorted(pins.values(), key=str.lower)))
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Self
 
@@ -46,7 +47,7 @@ log = logging.getLogger("ai_engine.venues.binance")
 TRADES_PAGE = 1000  # Binance's maximum page of myTrades / userTrades
 
 
-class BinanceVenueBase:
+class BinanceVenueBase(ABC):
     """The common half of ``BinanceSpotVenue`` and ``BinanceUsdmVenue``."""
 
     MARKET: ClassVar[MarketType]
@@ -94,10 +95,11 @@ class BinanceVenueBase:
     async def close(self) -> None:
         await self._connection.close()
 
+    @abstractmethod
     async def query_order(
         self, instrument_id: InstrumentId, client_order_id: str
     ) -> OrderReport | None:
-        raise NotImplementedError
+        """The order with ``client_order_id``, or None if the venue never saw it."""
 
     def _symbol(self, instrument_id: InstrumentId) -> str:
         if instrument_id.venue is not self._venue or instrument_id.market_type is not self.MARKET:
@@ -167,8 +169,9 @@ class BinanceVenueBase:
         except TradingBotError as exc:
             log.warning("clock re-sync with %s failed: %s", self.endpoints_name, exc)
 
+    @abstractmethod
     async def _server_ms(self) -> int:
-        raise NotImplementedError
+        """The venue's clock in epoch ms (its market's ``time`` endpoint)."""
 
     async def _trade_rows(
         self, what: str, fetch: Callable[..., Awaitable[Any]], symbol: str, since_ms: int
