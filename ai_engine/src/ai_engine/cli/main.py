@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "walkforward": ("ai_engine.cli.walkforward", "walkforward_command"),
     "experiment": ("ai_engine.cli.experiment", "app"),
     "run": ("ai_engine.cli.run", "run"),
+    "ml": ("ai_engine.cli.ml", "app"),
 }
 
 

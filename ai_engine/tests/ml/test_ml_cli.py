@@ -1,0 +1,86 @@
+"""`tradingbot ml train|evaluate` through the real root command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ai_engine.cli.main import app
+
+from .conftest import BTC_FILES, ETH_FILES
+
+runner = CliRunner()
+
+
+def test_train_then_evaluate(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    out = tmp_path / "train.json"
+    args = ["ml", "train", "--horizon", "30", "--models", str(models), "--json", str(out)]
+    result = runner.invoke(app, [*args, *(a for f in BTC_FILES for a in ("--data", str(f)))])
+    assert result.exit_code == 0, result.output
+    meta = json.loads(out.read_text())
+    model_id = meta["model_id"]
+    assert (models / model_id / "model.txt").is_file()
+    assert "OOS: AUC" in result.stdout
+    assert model_id in result.stdout
+    ev = tmp_path / "eval.json"
+    result = runner.invoke(
+        app,
+        ["ml", "evaluate", "--model", model_id, "--models", str(models), "--json", str(ev)]
+        + [a for f in ETH_FILES for a in ("--data", str(f))],
+    )
+    assert result.exit_code == 0, result.output
+    scores = json.loads(ev.read_text())
+    assert scores["model_id"] == model_id
+    assert scores["rows"] > 3000
+    assert "ETHUSDT" in scores["series"]
+    # corrupt the artifact: evaluate refuses with a clear error
+    path = models / model_id / "model.txt"
+    path.write_bytes(path.read_bytes()[:-1] + b"#")
+    result = runner.invoke(
+        app,
+        [
+            "ml",
+            "evaluate",
+            "--model",
+            model_id,
+            "--models",
+            str(models),
+            "--data",
+            str(ETH_FILES[0]),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "refused" in result.stderr
+
+
+def test_bad_options(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ml", "train", "--horizon", "30", "--models", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--symbol" in result.output
+    result = runner.invoke(
+        app,
+        ["ml", "train", "--horizon", "5", "--take-profit", "0.001", "--data", str(BTC_FILES[0])],
+    )
+    assert result.exit_code == 2
+    assert "round-trip fee" in result.output
+
+
+def test_train_from_the_store(tmp_path: Path) -> None:
+    store, models = tmp_path / "store", tmp_path / "models"
+    imported = runner.invoke(
+        app, ["--data-dir", str(store), "data", "import", *map(str, BTC_FILES)]
+    )
+    assert imported.exit_code == 0, imported.output
+    out = tmp_path / "t.json"
+    args = ["--data-dir", str(store), "ml", "train", "--symbol", "btcusdt", "--interval", "1m"]
+    args += ["--start", "2023-03-23", "--end", "2023-03-25T12:00", "--horizon", "20"]
+    result = runner.invoke(app, [*args, "--models", str(models), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads(out.read_text())
+    assert meta["data_start"].startswith("2023-03-23T00:")
+    assert meta["data_end"] < "2023-03-25T12:00"
+    assert meta["barriers"]["horizon"] == 20
+    assert (models / meta["model_id"] / "card.md").is_file()
