@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from ai_engine.domain import (
@@ -23,6 +24,7 @@ from ai_engine.domain import (
     Order,
     TradingBotError,
     Venue,
+    from_epoch_ms,
 )
 from ai_engine.execution import (
     Accepted,
@@ -122,6 +124,16 @@ class BinanceVenueBase(ABC):
         if isinstance(result, VenueFailure):
             raise as_error(what, result)
         return result
+
+    async def server_time(self) -> datetime:
+        return from_epoch_ms(await self._server_ms())
+
+    async def _listen_key(self, endpoint: str, call: Awaitable[Any]) -> str:
+        """A new user-data listen key; anything but a non-empty string is a bad answer."""
+        key = await self._read("listen key", call)
+        if not isinstance(key, str) or not key:
+            raise BadVenueAnswer(f"expected a listen key, got {key!r}", endpoint=endpoint)
+        return key
 
     async def _lookup(self, what: str, call: Awaitable[Any]) -> Any:
         """A read where "no such order" (-2011/-2013) is an answer: None."""

@@ -17,7 +17,6 @@ from ai_engine.domain import (
     InstrumentId,
     MarketType,
     Order,
-    from_epoch_ms,
     to_epoch_ms,
 )
 from ai_engine.execution import (
@@ -117,14 +116,8 @@ class BinanceSpotVenue(BinanceVenueBase):
         body = await self._read("exchangeInfo", self._client.get_exchange_info())
         return parse_exchange_info(body, venue=self._venue, market=self.MARKET, symbols=symbols)
 
-    async def server_time(self) -> datetime:
-        return from_epoch_ms(await self._server_ms())
-
     async def start_user_stream(self) -> str:
-        key = await self._read("listen key", self._client.stream_get_listen_key())
-        if not isinstance(key, str) or not key:
-            raise BadVenueAnswer(f"expected a listen key, got {key!r}", endpoint="userDataStream")
-        return key
+        return await self._listen_key("userDataStream", self._client.stream_get_listen_key())
 
     async def keepalive_user_stream(self, listen_key: str) -> None:
         await self._read(
