@@ -5,6 +5,7 @@ from __future__ import annotations
 from ai_engine.store.audit import AuditEntry
 from ai_engine.store.backtests import Backtest, BacktestTrade
 from ai_engine.store.base import Base
+from ai_engine.store.bots import Bot
 from ai_engine.store.instruments import Instrument
 from ai_engine.store.orders import Fill, Order
 from ai_engine.store.portfolio import EquitySnapshot, Position, Trade
@@ -17,6 +18,7 @@ __all__ = [
     "Backtest",
     "BacktestTrade",
     "Base",
+    "Bot",
     "Decision",
     "EquitySnapshot",
     "Fill",

@@ -47,7 +47,15 @@ EXIT_REASONS = (
     "manual",
     "liquidation",
     "end_of_data",
+    # 0003: the exit manager's and the kill switch's reasons
+    "breakeven_stop",
+    "flash_crash",
+    "emergency_stop",
+    "reconciliation",
 )
+# A bot's lifecycle (table bots): halted = stopped by a kill switch or a breaker, waits for a start.
+BOT_STATES = ("stopped", "running", "paused", "halted")
+BOT_MODES = ("replay", "paper", "testnet", "live")
 SIGNAL_ACTIONS = ("buy", "sell", "hold")
 # approved: order intent sent as proposed; resized: sent with a smaller quantity.
 DECISION_OUTCOMES = ("approved", "resized", "rejected", "skipped")
