@@ -61,3 +61,27 @@ def test_health_and_candles_over_http(api_server: str) -> None:
     candles = httpx.get(url, params={"symbol": "BTCUSDT", "limit": 5}, headers=AUTH, timeout=5)
     assert candles.status_code == 200
     assert len(candles.json()["candles"]) == 5
+
+
+async def test_event_socket_over_tcp(api_server: str, service_urls: ServiceUrls) -> None:
+    """A real WebSocket client gets an event published to Redis by another connection."""
+    import json
+    from datetime import UTC, datetime
+
+    import websockets
+    from redis.asyncio import Redis
+
+    from ai_engine.events import EngineEvent, apublish
+
+    url = api_server.replace("http://", "ws://") + "/api/v1/events?types=fill"
+    redis = Redis.from_url(service_urls.redis_url)
+    try:
+        async with websockets.connect(url, additional_headers=AUTH) as ws:
+            hello = json.loads(await ws.recv())
+            assert hello["type"] == "subscribed"
+            event = EngineEvent("fill", {"price": "42000.5"}, datetime.now(UTC), "b", "BTCUSDT")
+            entry_id = await apublish(redis, event)
+            got = json.loads(await ws.recv())
+        assert (got["id"], got["data"]) == (entry_id, {"price": "42000.5"})
+    finally:
+        await redis.aclose()

@@ -7,7 +7,9 @@ from fastapi import Depends, FastAPI
 from ai_engine import __version__
 from ai_engine.api.auth import require_token
 from ai_engine.api.backtests_service import BacktestService
-from ai_engine.api.routes import backtests, health, market, signals
+from ai_engine.api.bots_service import BotsService
+from ai_engine.api.database import Database
+from ai_engine.api.routes import backtests, bots, events, health, market, portfolio, signals
 from ai_engine.api.signals_service import SignalService
 from ai_engine.domain.clock import SystemClock
 from ai_engine.marketdata.store import BarStore
@@ -34,4 +36,8 @@ def create_app(
     app.include_router(signals.router, dependencies=[Depends(require_token)])
     app.state.backtests = BacktestService(settings, database_url, redis_url)
     app.include_router(backtests.router, dependencies=[Depends(require_token)])
+    app.state.bots = BotsService(Database(database_url), redis_url, SystemClock())
+    app.include_router(bots.router, dependencies=[Depends(require_token)])
+    app.include_router(portfolio.router, dependencies=[Depends(require_token)])
+    app.include_router(events.router)  # authenticates on the socket (routes/events.py)
     return app
