@@ -23,7 +23,8 @@ from ai_engine.events import Command
 
 router = APIRouter(prefix="/api/v1/bots", tags=["bots"])
 
-_BOT = Annotated[str, Path(max_length=64, description="The bot id (its config name).")]
+BOT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+_BOT = Annotated[str, Path(pattern=BOT_ID_PATTERN, description="The bot id (its config name).")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such bot."},
     503: {"model": ErrorOut, "description": "No database or Redis."},
@@ -80,7 +81,7 @@ def _command_route(name: str) -> None:
         request: Request,
         bot_id: _BOT,
         body: Annotated[CommandIn | None, Body()] = None,
-        x_actor: Annotated[str | None, Header(max_length=64)] = None,
+        x_actor: Annotated[str | None, Header(max_length=64, pattern=r"^[^\x00-\x1f]+$")] = None,
     ) -> CommandAccepted:
         actor = x_actor or "api"
         reason = body.reason if body else ""

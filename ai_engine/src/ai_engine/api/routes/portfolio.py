@@ -17,15 +17,16 @@ from starlette.concurrency import run_in_threadpool
 from ai_engine.api.bots_schemas import AccountOut, OrdersOut, PnlOut, PositionsOut, TradesOut
 from ai_engine.api.bots_service import BotsService
 from ai_engine.api.database import UnavailableError
+from ai_engine.api.routes.bots import BOT_ID_PATTERN
 from ai_engine.api.signals_schemas import ErrorOut
 
 router = APIRouter(prefix="/api/v1", tags=["portfolio"])
 
 _503: dict[int | str, dict[str, Any]] = {503: {"model": ErrorOut, "description": "No database."}}
-_BotId = Annotated[str | None, Query(max_length=64)]
+_BotId = Annotated[str | None, Query(max_length=64, pattern=BOT_ID_PATTERN)]
 _Symbol = Annotated[str | None, Query(max_length=32, pattern=r"^[A-Z0-9]+$")]
 _Limit = Annotated[int, Query(ge=1, le=1_000)]
-_Offset = Annotated[int, Query(ge=0)]
+_Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 async def _call(request: Request, method: str, **kwargs: Any) -> Any:
@@ -50,7 +51,7 @@ async def orders(
     request: Request,
     bot_id: _BotId = None,
     symbol: _Symbol = None,
-    status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+    status_: Annotated[str | None, Query(alias="status", pattern=r"^[a-z_]{1,32}$")] = None,
     open_only: Annotated[bool, Query(alias="open")] = False,
     limit: _Limit = 100,
     offset: _Offset = 0,
