@@ -9,6 +9,9 @@ import pytest
 
 from ai_engine.marketdata.frames import Bars
 from ai_engine.marketdata.parsing import parse_file
+from ai_engine.ml.labels import BarrierSpec
+from ai_engine.ml.pipeline import train_and_register
+from ai_engine.ml.train import TrainConfig
 
 SPOT_1M = Path(__file__).resolve().parents[2] / "sample_data" / "binance" / "spot" / "klines_1m"
 BTC_FILES = sorted(SPOT_1M.glob("BTCUSDT-1m-2023-03-2*.csv.gz"))
@@ -33,3 +36,26 @@ def btc() -> Bars:
 @pytest.fixture(scope="session")
 def eth() -> Bars:
     return load(ETH_FILES)
+
+
+# A spec and config under which a model trained on the vendored BTCUSDT days passes the
+# promotion rule (a fee-free venue, narrow barriers, fewer required signals): the rule itself is
+# the real one. Used where a test needs a promoted model.
+PROMOTABLE_SPEC = BarrierSpec(horizon=30, take_profit=0.002, stop_loss=0.002, fee_round_trip=0.0)
+PROMOTABLE_CFG = TrainConfig(num_threads=1, num_boost_round=60, cv_splits=2, min_signals=10)
+
+
+@pytest.fixture(scope="session")
+def trained_root(btc: Bars, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A registry with one model trained on the BTC days (promoted: PROMOTED points at it)."""
+    root = tmp_path_factory.mktemp("registry")
+    model_id, result, _ = train_and_register(
+        btc,
+        series="binance spot BTCUSDT 1m",
+        spec=PROMOTABLE_SPEC,
+        root=root,
+        config=PROMOTABLE_CFG,
+        promote=True,
+    )
+    assert result.promoted, result.reasons
+    return root, model_id

@@ -84,3 +84,42 @@ def test_train_from_the_store(tmp_path: Path) -> None:
     assert meta["data_end"] < "2023-03-25T12:00"
     assert meta["barriers"]["horizon"] == 20
     assert (models / meta["model_id"] / "card.md").is_file()
+
+
+def test_list_and_promote(trained_root: tuple[Path, str], tmp_path: Path) -> None:
+    import shutil
+
+    from ai_engine.ml.serving import history, promoted_id
+
+    root = tmp_path / "models"
+    shutil.copytree(trained_root[0], root)
+    good = trained_root[1]
+    out = tmp_path / "t.json"
+    trained = runner.invoke(
+        app,
+        ["ml", "train", "--horizon", "30", "--models", str(root), "--json", str(out)]
+        + [a for f in BTC_FILES for a in ("--data", str(f))],
+    )
+    assert trained.exit_code == 0, trained.output
+    failed = json.loads(out.read_text())["model_id"]  # spot fees: fails the rule, not served
+    assert promoted_id(root) == good
+    listed = runner.invoke(app, ["ml", "list", "--models", str(root)])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert any(line.startswith(f"* {good}") and "rule passed" in line for line in lines)
+    assert any(line.startswith(f"  {failed}") and "rule failed" in line for line in lines)
+    refused = runner.invoke(app, ["ml", "promote", "--model", failed, "--models", str(root)])
+    assert refused.exit_code == 1
+    assert "failed the promotion rule" in refused.stderr
+    assert promoted_id(root) == good
+    forced = runner.invoke(
+        app, ["ml", "promote", "--model", failed, "--force", "--models", str(root)]
+    )
+    assert forced.exit_code == 0, forced.output
+    assert promoted_id(root) == failed
+    assert history(root)[-1]["reason"] == "promoted by hand (--force: it failed the rule)"
+    (root / good / "model.txt").write_bytes(b"tampered")
+    corrupt = runner.invoke(app, ["ml", "promote", "--model", good, "--models", str(root)])
+    assert corrupt.exit_code == 1
+    assert "sha256" in corrupt.stderr
+    assert promoted_id(root) == failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -48,8 +49,11 @@ def test_train_on_real_bars(btc) -> None:  # type: ignore[no-untyped-def]
     assert all(v >= 0 for v in r.importance.values())
     assert set(r.importance) == set(ds.feature_names)
     assert r.promoted == (r.reasons == [])
-    assert r.promoted == verdict(r.oos, CFG)[0]
-    check_plausible(r.oos, CFG)  # real features: no leak suspected
+    assert r.promoted == verdict(r.oos, CFG, r.feature_auc)[0]
+    check_plausible(r.oos, CFG, r.feature_auc)  # real features: no leak suspected
+    assert max(r.feature_auc.values()) < CFG.max_feature_auc
+    assert r.calibrator.method == "isotonic"
+    assert 0.0 < r.oos.brier < 0.25
     again = train(ds, CFG)  # fixed seed, one thread: the same model
     assert again.booster.model_to_string() == r.booster.model_to_string()
 
@@ -59,8 +63,15 @@ def test_leaked_future_feature_is_caught(btc) -> None:  # type: ignore[no-untype
     features["future_return"] = forward_return(btc.close, SPEC.horizon)  # a deliberate leak
     ds = assemble(features, btc, SPEC)
     r = train(ds, CFG)
-    assert r.oos.auc > CFG.max_plausible_auc
+    # The leaked column alone ranks the holdout's labels almost perfectly and is named.
+    assert r.feature_auc["future_return"] > CFG.max_feature_auc
+    assert next(iter(r.feature_auc)) == "future_return"
     assert not r.promoted
-    assert any("leak suspected" in why for why in r.reasons)
+    assert any("'future_return'" in why and "leak suspected" in why for why in r.reasons)
+    with pytest.raises(SuspectedLeakError, match="future_return"):
+        check_plausible(r.oos, CFG, r.feature_auc)
+    # Without calibration (more rows fitted) the model's own AUC crosses the bar as well.
+    plain = train(ds, replace(CFG, calibration="none"))
+    assert plain.oos.auc > CFG.max_plausible_auc
     with pytest.raises(SuspectedLeakError, match="future"):
-        check_plausible(r.oos, CFG)
+        check_plausible(plain.oos, CFG)

@@ -13,7 +13,8 @@ from .cases import FIRING
 
 
 def test_every_builtin_has_a_case_and_cites_its_plan() -> None:
-    assert set(FIRING) == set(BUILTIN.names())
+    # ml_lightgbm fires only on a served model's probabilities: tests/ml/test_ml_strategy.py.
+    assert set(FIRING) == set(BUILTIN.names()) - {"ml_lightgbm"}
     for strategy in BUILTIN:
         assert "seed" in strategy.plan or "issue 6" in strategy.plan
         doc = type(strategy).__doc__ or ""

@@ -14,6 +14,7 @@ def test_the_builtins_are_all_registered() -> None:
         "composite_score",
         "ema_cross",
         "ma_crossover",
+        "ml_lightgbm",
         "orderflow_breakout",
         "rsi_mean_reversion",
         "trinity_scalper",

@@ -3,8 +3,11 @@
 ``train`` takes ``--data FILE...`` (Binance kline files or folders, one series) or ``--symbol
 --interval [--start --end]`` from the store, and ``--horizon N`` bars; it prints the CV and
 out-of-sample metrics and the promotion verdict, and writes ``<models>/<model_id>/``
-(default ``<var_dir>/models``). ``evaluate --model ID --data FILE...`` scores a registered model
-(hash-verified) on other bars. Exit 1 on bad data or a corrupt artifact, 2 on bad options.
+(default ``<var_dir>/models``, ``TRADINGBOT_MODELS_DIR``); a model that passes the promotion
+rule becomes the served one (``PROMOTED``) unless ``--no-promote``. ``evaluate --model ID --data
+FILE...`` scores a registered model (hash-verified) on other bars. ``list`` shows the registry;
+``promote --model ID [--force]`` serves a model by hand. Exit 1 on bad data, a corrupt artifact
+or a refused promotion, 2 on bad options.
 """
 
 from __future__ import annotations
@@ -86,6 +89,15 @@ def train_command(
     stop_loss: float = typer.Option(0.004, "--stop-loss", help="0.004 = 0.4 %."),
     fee: float = typer.Option(0.002, "--fee-round-trip", help="Round-trip fee fraction."),
     threads: int = typer.Option(1, "--threads", help="LightGBM threads."),
+    calibration: str = typer.Option(
+        "isotonic", "--calibration", help="isotonic, platt or none (on a held-out fold)."
+    ),
+    tune: int = typer.Option(
+        0, "--tune", min=0, help="Optuna trials on the purged CV folds (0: no tuning)."
+    ),
+    promote: bool = typer.Option(
+        True, "--promote/--no-promote", help="Serve it if it passes the promotion rule."
+    ),
     models: Path | None = typer.Option(None, "--models", help="Registry root."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the metrics JSON here."),
 ) -> None:
@@ -96,7 +108,11 @@ def train_command(
     from ai_engine.ml.train import TrainConfig
 
     settings = settings_of(ctx)
-    root = models or settings.var_dir / "models"
+    root = models or settings.models_root
+    from ai_engine.ml.calibration import METHODS
+
+    if calibration not in METHODS:
+        raise typer.BadParameter(f"--calibration must be one of {', '.join(METHODS)}")
     try:
         spec = BarrierSpec(horizon, take_profit, stop_loss, fee)
         spec.check()
@@ -104,8 +120,15 @@ def train_command(
         raise typer.BadParameter(str(exc)) from None
     try:
         series, bars = _load(data, symbol, interval, start, end, settings.store_dir)
+        config = TrainConfig(num_threads=threads, calibration=calibration)
         model_id, result, meta = train_and_register(
-            bars, series=series, spec=spec, root=root, config=TrainConfig(num_threads=threads)
+            bars,
+            series=series,
+            spec=spec,
+            root=root,
+            config=config,
+            tune_trials=tune,
+            promote=promote,
         )
     except (BadMarketData, OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -115,12 +138,23 @@ def train_command(
         f"model {model_id} on {series}: {meta['rows']} rows, {len(meta['features'])} features"
     )
     typer.echo(f"  CV AUC mean {_f(meta['cv_auc_mean'])}")
+    if "tuning" in meta:
+        typer.echo(
+            f"  tuned ({meta['tuning']['trials']} trials, CV only): {meta['tuning']['best_params']}"
+        )
     typer.echo(
         f"  OOS: AUC {_f(oos.auc)}, log loss {_f(oos.log_loss)}, accuracy {_f(oos.accuracy)}, "
         f"precision {_f(oos.precision)} at {oos.threshold:.4f}, {oos.signals} signals, "
         f"net expectancy {_f(oos.expectancy_net)} vs always-long {_f(oos.baseline_net)}"
     )
-    typer.echo("  promoted" if result.promoted else "  not promoted: " + "; ".join(result.reasons))
+    typer.echo(
+        f"  calibration {result.calibrator.method}: OOS Brier {_f(oos.brier)} "
+        f"(raw {_f(oos.brier_raw)})"
+    )
+    if result.promoted:
+        typer.echo("  passed the promotion rule" + (": now PROMOTED (served)" if promote else ""))
+    else:
+        typer.echo("  not promoted: " + "; ".join(result.reasons))
     typer.echo(f"wrote {root / model_id}")
     _dump(meta, json_out)
 
@@ -139,7 +173,7 @@ def evaluate_command(
     from ai_engine.ml.registry import CorruptArtifactError
 
     settings = settings_of(ctx)
-    root = models or settings.var_dir / "models"
+    root = models or settings.models_root
     try:
         series, bars = _load(data, None, None, None, None, settings.store_dir)
         scores = evaluate_registered(bars, root=root, model_id=model)
@@ -152,3 +186,64 @@ def evaluate_command(
         f"{scores.signals} signals, net expectancy {_f(scores.expectancy_net)}"
     )
     _dump({"model_id": model, "series": series, **scores.to_dict()}, json_out)
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    models: Path | None = typer.Option(None, "--models", help="Registry root."),
+) -> None:
+    """Registered models, newest first: OOS AUC, Brier, net expectancy, verdict, promoted."""
+    from ai_engine.ml import registry
+    from ai_engine.ml.serving import promoted_id
+
+    root = models or settings_of(ctx).models_root
+    pointer = promoted_id(root)
+    ids = list(reversed(registry.list_models(root)))
+    if not ids:
+        typer.echo(f"no models in {root}")
+        return
+    for model_id in ids:
+        try:
+            meta = json.loads((root / model_id / "meta.json").read_text())
+        except (OSError, ValueError) as exc:
+            typer.echo(f"{model_id}  unreadable meta.json: {exc}")
+            continue
+        oos = meta.get("oos") or {}
+        mark = "*" if model_id == pointer else " "
+        rule = "passed" if meta.get("promoted") else "failed"
+        typer.echo(
+            f"{mark} {model_id}  {meta.get('series')}  AUC {_f(oos.get('auc'))}  "
+            f"Brier {_f(oos.get('brier'))}  net/signal {_f(oos.get('expectancy_net'))}  "
+            f"rule {rule}"
+        )
+    typer.echo("(* = PROMOTED: the model the API and the trader serve)")
+
+
+@app.command("promote")
+def promote_command(
+    ctx: typer.Context,
+    model: str = typer.Option(..., "--model", help="Model id in the registry."),
+    force: bool = typer.Option(
+        False, "--force", help="Promote even if it failed the promotion rule."
+    ),
+    models: Path | None = typer.Option(None, "--models", help="Registry root."),
+) -> None:
+    """Point PROMOTED at a model after verifying its artifact (exit 1 if refused)."""
+    from ai_engine.ml import registry
+    from ai_engine.ml.serving import set_promoted
+
+    root = models or settings_of(ctx).models_root
+    try:
+        loaded = registry.load(root, model)
+    except (registry.CorruptArtifactError, FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    passed = bool(loaded.meta.get("promoted"))
+    if not passed and not force:
+        reasons = "; ".join(loaded.meta.get("reasons") or [])
+        typer.echo(f"error: {model} failed the promotion rule ({reasons}); --force", err=True)
+        raise typer.Exit(1)
+    why = "promoted by hand" + ("" if passed else " (--force: it failed the rule)")
+    set_promoted(root, model, reason=why, actor="cli")
+    typer.echo(f"promoted {model} ({why})")

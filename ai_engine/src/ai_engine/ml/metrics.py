@@ -2,6 +2,8 @@
 
 * ``auc``: rank AUC (ties get the average rank); NaN when one class is absent.
 * ``log_loss``: mean binary cross-entropy, probabilities clipped to ``[1e-15, 1 - 1e-15]``.
+* ``brier``: mean squared error of the calibrated probabilities when given (``calibrated``), else
+  of the raw ones; ``brier_raw`` always of the raw ones (``calibration`` fits the map).
 * ``accuracy`` and ``precision`` at a threshold: a row is a signal iff ``p >= threshold``;
   precision is NaN without signals.
 * ``economics``: the mean net-of-fees return of the signals' trades (``trade_return -
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ai_engine.ml.calibration import brier
 from ai_engine.ml.labels import FloatArray
 
 
@@ -51,6 +54,8 @@ class Scores:
     baseline_net: float  # mean net return entering at every row
     buy_and_hold: float
     excess: float  # expectancy_net - baseline_net
+    brier: float = math.nan  # of the calibrated probabilities (raw when uncalibrated)
+    brier_raw: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,7 +71,10 @@ def score(
     trade_return: FloatArray,
     close: FloatArray,
     fee_round_trip: float,
+    calibrated: FloatArray | None = None,
 ) -> Scores:
+    """Scores of raw probabilities ``p`` (signals: ``p >= threshold``, a raw threshold);
+    ``calibrated`` (the same rows' calibrated probabilities) is used for the Brier score."""
     signal = p >= threshold
     n_sig = int(signal.sum())
     net = trade_return - fee_round_trip
@@ -85,4 +93,6 @@ def score(
         baseline_net=baseline,
         buy_and_hold=float(close[-1] / close[0] - 1.0) if len(close) else math.nan,
         excess=expectancy - baseline,
+        brier=brier(y, p if calibrated is None else calibrated),
+        brier_raw=brier(y, p),
     )

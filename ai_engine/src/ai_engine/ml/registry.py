@@ -3,10 +3,14 @@
 * ``model.txt`` is LightGBM's text dump; ``meta.json`` holds ``sha256`` (of ``model.txt``'s bytes),
   the features in order, the barrier spec, the threshold, CV and OOS metrics, the promotion verdict
   and the data span; ``card.md`` is the human model card written from ``meta``.
-* ``model_id`` = ``<name>-<UTC yyyymmddThhmmss>-<first 12 hex of sha256>``; an existing directory is
-  never overwritten (``FileExistsError``). Files are written to a temporary directory, then renamed.
+* ``model_id`` = ``<name>-<UTC yyyymmddThhmmss>-<first 12 hex of sha256>`` (``-2``, ``-3``...
+  appended when that id exists: the same model saved twice in one second); an existing
+  directory is never overwritten (``os.replace`` onto it would fail). Files are written to a
+  temporary directory, then renamed.
 * ``load`` re-hashes ``model.txt`` and raises ``CorruptArtifactError`` (naming the file and both
   hashes) on a mismatch, a missing file or unreadable meta, before LightGBM parses anything.
+  The calibration map (``meta["calibration"]``) carries its own sha256
+  (``calibration_sha256``, of its canonical JSON) and is verified the same way.
   ``ModelSlot.swap`` loads first and replaces the served model only on success, so a corrupt
   artifact leaves the previously loaded model serving.
 """
@@ -19,17 +23,20 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
 
+from ai_engine.ml.calibration import Calibrator
+
 _CARD_COLUMNS = (
     "rows",
     "auc",
     "log_loss",
+    "brier",
     "accuracy",
     "precision",
     "signals",
@@ -48,6 +55,7 @@ class LoadedModel:
     model_id: str
     booster: lgb.Booster
     meta: dict[str, Any]
+    calibrator: Calibrator = field(default_factory=lambda: Calibrator("none"))
 
 
 def sha256_of(data: bytes) -> str:
@@ -73,11 +81,15 @@ def save(
     text = booster.model_to_string().encode()
     digest = sha256_of(text)
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
-    model_id = f"{name}-{stamp:%Y%m%dT%H%M%S}-{digest[:12]}"
+    base = f"{name}-{stamp:%Y%m%dT%H%M%S}-{digest[:12]}"
+    model_id, k = base, 1
+    while model_dir(root, model_id).exists():  # the same model saved again within a second
+        k += 1
+        model_id = f"{base}-{k}"
     final = model_dir(root, model_id)
-    if final.exists():
-        raise FileExistsError(f"model {model_id} already exists in {root}")
     full = {**meta, "model_id": model_id, "sha256": digest, "created": stamp.isoformat()}
+    if "calibration" in full:
+        full["calibration_sha256"] = _calibration_digest(full["calibration"])
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
@@ -110,11 +122,27 @@ def load(root: Path, model_id: str) -> LoadedModel:
             f"model {model_id}: {where / 'model.txt'} has sha256 {actual}, meta.json says "
             f"{expected}: refused"
         )
+    calibrator = Calibrator("none")
+    if "calibration" in meta:
+        got = _calibration_digest(meta["calibration"])
+        if got != meta.get("calibration_sha256"):
+            raise CorruptArtifactError(
+                f"model {model_id}: calibration in {where / 'meta.json'} has sha256 {got}, "
+                f"meta.json says {meta.get('calibration_sha256')}: refused"
+            )
+        try:
+            calibrator = Calibrator.from_dict(meta["calibration"])
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise CorruptArtifactError(f"model {model_id}: bad calibration: {exc}") from None
     try:
         booster = lgb.Booster(model_str=text.decode())
     except (lgb.basic.LightGBMError, UnicodeDecodeError) as exc:  # hash matched a bad dump
         raise CorruptArtifactError(f"model {model_id}: LightGBM cannot parse it: {exc}") from None
-    return LoadedModel(model_id, booster, meta)
+    return LoadedModel(model_id, booster, meta, calibrator)
+
+
+def _calibration_digest(calibration: Any) -> str:
+    return sha256_of(json.dumps(calibration, sort_keys=True, separators=(",", ":")).encode())
 
 
 def list_models(root: Path) -> list[str]:
@@ -158,13 +186,45 @@ def model_card(meta: dict[str, Any]) -> str:
         f"- features ({len(meta.get('features', []))}): {', '.join(meta.get('features', []))}",
         "",
         "## Metrics",
-        "| split | rows | AUC | log loss | accuracy | precision | signals | net exp. | excess |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| split | rows | AUC | log loss | Brier | accuracy | precision | signals | net exp. "
+        "| excess |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, s in enumerate([*cv, oos]):
         tag = "OOS" if i == len(cv) else f"CV {i + 1}"
         cells = [s.get(k) for k in _CARD_COLUMNS]
         lines.append(f"| {tag} | " + " | ".join(_fmt(c) for c in cells) + " |")
+    calib = meta.get("calibration") or {}
+    lines += [
+        "",
+        "## Calibration",
+        f"- method: {calib.get('method', 'none')} (fitted on a purged fold the booster never "
+        "trained on); Brier in the table above is of the calibrated probabilities",
+        f"- decision threshold: raw {_fmt(meta.get('threshold'))}, calibrated "
+        f"{_fmt(meta.get('threshold_calibrated'))}",
+    ]
+    table = meta.get("oos_reliability") or []
+    if table:
+        lines += [
+            "",
+            "OOS reliability (calibrated P(up) bins):",
+            "",
+            "| bin | rows | mean predicted | observed |",
+            "|---|---|---|---|",
+            *(
+                f"| {b['bin']} | {b['rows']} | {_fmt(b['predicted'])} | {_fmt(b['observed'])} |"
+                for b in table
+            ),
+        ]
+    tuning = meta.get("tuning")
+    if tuning:
+        lines += [
+            "",
+            "## Tuning",
+            f"- Optuna TPE, {tuning.get('trials')} trials on the purged CV folds only (never the "
+            f"holdout); best CV AUC {_fmt(tuning.get('best_cv_auc'))}",
+            f"- best parameters: {tuning.get('best_params')}",
+        ]
     verdict = "promoted" if meta.get("promoted") else "NOT promoted"
     lines += [
         "",

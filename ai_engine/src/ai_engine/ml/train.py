@@ -4,14 +4,22 @@
   ``seed``, ``num_threads`` default 1 (more threads on a busy machine are slower, not faster).
 * Early stopping on a validation split (``lgb.early_stopping`` callback): the last
   ``valid_fraction`` of each training set, purged by the horizon from the rows it is fitted on.
+* Calibration (``calibration``): the last ``calibration_fraction`` of each training set, purged by
+  the horizon, is held out of the fit and of early stopping; the calibrator (isotonic by default,
+  ``calibration.py``) is fitted on the booster's raw probabilities there. The threshold and AUC
+  stay on raw probabilities (isotonic steps would only add ties); Brier scores and the
+  reliability table use the calibrated ones; serving returns calibrated P(up).
 * The threshold is chosen on that validation split: the ``1 - signal_fraction`` quantile of its
   predicted probabilities (the top ``signal_fraction`` of rows become signals).
 * CV: ``purged_splits`` walk-forward folds over the first ``1 - holdout_fraction`` of the rows;
   the final model is trained on the rows before the holdout (purged) and scored on the holdout
   only: those are the out-of-sample (OOS) metrics.
 * Promotion (``verdict``): OOS AUC > ``0.5 + auc_margin``, AUC not implausibly high
-  (``> max_plausible_auc`` means a leak is suspected: refused), at least ``min_signals`` signals,
-  net-of-fees expectancy > 0 and above the always-long baseline's. The reasons are recorded.
+  (``> max_plausible_auc`` means a leak is suspected: refused), no single feature that alone
+  ranks the holdout's labels with AUC (or 1 - AUC) above ``max_feature_auc`` (a leak named by
+  its feature: a future return alone reaches ~0.97 where real features stay below ~0.75), at
+  least ``min_signals`` signals, net-of-fees expectancy > 0 and above the always-long
+  baseline's. The reasons are recorded.
   Nothing is claimed beyond those measured numbers.
 """
 
@@ -24,6 +32,8 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
+from ai_engine.ml import calibration
+from ai_engine.ml.calibration import Calibrator, reliability
 from ai_engine.ml.dataset import Dataset, IntArray
 from ai_engine.ml.metrics import Scores, score
 from ai_engine.ml.splits import purged_holdout, purged_splits
@@ -50,7 +60,10 @@ class TrainConfig:
     embargo: int = 0
     auc_margin: float = 0.02
     max_plausible_auc: float = 0.9
+    max_feature_auc: float = 0.85
     min_signals: int = 30
+    calibration: str = "isotonic"  # or "platt", "none"
+    calibration_fraction: float = 0.15
 
     def params(self) -> dict[str, Any]:
         return {
@@ -73,6 +86,7 @@ class Fit:
     booster: lgb.Booster
     threshold: float
     best_iteration: int
+    calibrator: Calibrator = field(default_factory=lambda: Calibrator("none"))
 
 
 @dataclass
@@ -89,6 +103,9 @@ class TrainResult:
     train_rows: int
     holdout_start_ms: int
     extra: dict[str, Any] = field(default_factory=dict)
+    calibrator: Calibrator = field(default_factory=lambda: Calibrator("none"))
+    oos_reliability: list[dict[str, Any]] = field(default_factory=list)
+    feature_auc: dict[str, float] = field(default_factory=dict)  # OOS, max(auc, 1 - auc)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -103,6 +120,11 @@ class TrainResult:
             "config": asdict(self.config),
             "train_rows": self.train_rows,
             "holdout_start_ms": self.holdout_start_ms,
+            "calibration": self.calibrator.to_dict(),
+            "threshold_calibrated": float(self.calibrator.apply(np.array([self.threshold]))[0]),
+            "oos_reliability": self.oos_reliability,
+            "oos_feature_auc_top": dict(list(self.feature_auc.items())[:5]),
+            **self.extra,
         }
 
 
@@ -112,8 +134,13 @@ def _nanmean(xs: list[float]) -> float | None:
 
 
 def fit(ds: Dataset, train_idx: IntArray, cfg: TrainConfig) -> Fit:
-    """A booster on ``train_idx``, early-stopped on its last ``valid_fraction`` (purged)."""
+    """A booster on ``train_idx``, early-stopped on its last ``valid_fraction`` (purged), and
+    calibrated on a purged ``calibration_fraction`` after that (module docstring)."""
     h = ds.spec.horizon
+    calib_idx = train_idx[:0]
+    if cfg.calibration != "none":
+        outer = purged_holdout(len(train_idx), horizon=h, test_fraction=cfg.calibration_fraction)
+        train_idx, calib_idx = train_idx[outer.train], train_idx[outer.test]
     inner = purged_holdout(len(train_idx), horizon=h, test_fraction=cfg.valid_fraction)
     fit_idx, valid_idx = train_idx[inner.train], train_idx[inner.test]
     train_set = lgb.Dataset(ds.x[fit_idx], ds.y[fit_idx], feature_name=list(ds.feature_names))
@@ -128,23 +155,63 @@ def fit(ds: Dataset, train_idx: IntArray, cfg: TrainConfig) -> Fit:
     best = booster.best_iteration or cfg.num_boost_round
     p_valid = predict(booster, ds.x[valid_idx], best)
     threshold = float(np.quantile(p_valid, 1.0 - cfg.signal_fraction))
-    return Fit(booster, threshold, best)
+    calibrator = Calibrator("none")
+    if len(calib_idx):
+        p_calib = predict(booster, ds.x[calib_idx], best)
+        calibrator = calibration.fit(cfg.calibration, p_calib, ds.y[calib_idx])
+    return Fit(booster, threshold, best, calibrator)
 
 
 def predict(booster: lgb.Booster, x: np.ndarray[Any, Any], iteration: int | None = None) -> Any:
     return np.asarray(booster.predict(x, num_iteration=iteration), np.float64)
 
 
-def evaluate(ds: Dataset, booster: lgb.Booster, threshold: float, idx: IntArray) -> Scores:
+def evaluate(
+    ds: Dataset,
+    booster: lgb.Booster,
+    threshold: float,
+    idx: IntArray,
+    calibrator: Calibrator | None = None,
+) -> Scores:
     p = predict(booster, ds.x[idx])
     return score(
-        ds.y[idx], p, threshold, ds.trade_return[idx], ds.close[idx], ds.spec.fee_round_trip
+        ds.y[idx],
+        p,
+        threshold,
+        ds.trade_return[idx],
+        ds.close[idx],
+        ds.spec.fee_round_trip,
+        None if calibrator is None else calibrator.apply(p),
     )
 
 
-def verdict(oos: Scores, cfg: TrainConfig) -> tuple[bool, list[str]]:
+def feature_aucs(ds: Dataset, idx: IntArray) -> dict[str, float]:
+    """Each feature's own rank AUC against the labels of rows ``idx``, folded to
+    ``max(auc, 1 - auc)``, highest first (NaN features, one-class labels: left out)."""
+    from ai_engine.ml.metrics import auc
+
+    out: dict[str, float] = {}
+    y = ds.y[idx]
+    for k, name in enumerate(ds.feature_names):
+        a = auc(y, ds.x[idx, k])
+        if not math.isnan(a):
+            out[name] = max(a, 1.0 - a)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def _leaky_features(feature_auc: dict[str, float] | None, cfg: TrainConfig) -> list[str]:
+    return [
+        f"feature {name!r} alone has OOS AUC {a:.4f} > {cfg.max_feature_auc}: leak suspected"
+        for name, a in (feature_auc or {}).items()
+        if a > cfg.max_feature_auc
+    ]
+
+
+def verdict(
+    oos: Scores, cfg: TrainConfig, feature_auc: dict[str, float] | None = None
+) -> tuple[bool, list[str]]:
     """(promoted, reasons): every failed rule is a reason; an empty list means promoted."""
-    reasons: list[str] = []
+    reasons: list[str] = _leaky_features(feature_auc, cfg)
     if math.isnan(oos.auc) or oos.auc <= 0.5 + cfg.auc_margin:
         reasons.append(f"OOS AUC {oos.auc:.4f} <= {0.5 + cfg.auc_margin:.4f}")
     if not math.isnan(oos.auc) and oos.auc > cfg.max_plausible_auc:
@@ -158,8 +225,16 @@ def verdict(oos: Scores, cfg: TrainConfig) -> tuple[bool, list[str]]:
     return (not reasons, reasons)
 
 
-def check_plausible(oos: Scores, cfg: TrainConfig) -> None:
-    """Raise ``SuspectedLeakError`` if the OOS AUC exceeds ``max_plausible_auc``."""
+def check_plausible(
+    oos: Scores, cfg: TrainConfig, feature_auc: dict[str, float] | None = None
+) -> None:
+    """Raise ``SuspectedLeakError`` if the OOS AUC exceeds ``max_plausible_auc`` or one feature
+    alone exceeds ``max_feature_auc`` (the message names it)."""
+    leaky = _leaky_features(feature_auc, cfg)
+    if leaky:
+        raise SuspectedLeakError(
+            "; ".join(leaky) + " (it probably uses future bars: run features.lookahead)"
+        )
     if not math.isnan(oos.auc) and oos.auc > cfg.max_plausible_auc:
         raise SuspectedLeakError(
             f"OOS AUC {oos.auc:.4f} > {cfg.max_plausible_auc}: 1m direction is not that "
@@ -178,9 +253,10 @@ def train(ds: Dataset, cfg: TrainConfig | None = None) -> TrainResult:
         len(pre), n_splits=cfg.cv_splits, horizon=h, embargo=cfg.embargo, test_fraction=0.5
     ):
         f = fit(ds, pre[split.train], cfg)
-        cv.append(evaluate(ds, f.booster, f.threshold, pre[split.test]))
+        cv.append(evaluate(ds, f.booster, f.threshold, pre[split.test], f.calibrator))
     final = fit(ds, outer.train, cfg)
-    oos = evaluate(ds, final.booster, final.threshold, outer.test)
+    oos = evaluate(ds, final.booster, final.threshold, outer.test, final.calibrator)
+    p_oos = final.calibrator.apply(predict(final.booster, ds.x[outer.test]))
     gains = final.booster.feature_importance(importance_type="gain")
     importance = dict(
         sorted(
@@ -188,7 +264,8 @@ def train(ds: Dataset, cfg: TrainConfig | None = None) -> TrainResult:
             key=lambda kv: -kv[1],
         )
     )
-    promoted, reasons = verdict(oos, cfg)
+    per_feature = feature_aucs(ds, outer.test)
+    promoted, reasons = verdict(oos, cfg, per_feature)
     return TrainResult(
         booster=final.booster,
         threshold=final.threshold,
@@ -201,4 +278,7 @@ def train(ds: Dataset, cfg: TrainConfig | None = None) -> TrainResult:
         config=cfg,
         train_rows=len(outer.train),
         holdout_start_ms=int(ds.open_time[outer.test[0]]),
+        calibrator=final.calibrator,
+        oos_reliability=reliability(ds.y[outer.test], p_oos),
+        feature_auc=per_feature,
     )

@@ -10,6 +10,9 @@
   funding rate of bar ``i`` is the last funding event stamped at or before bar ``i``'s last
   millisecond; ``spread_bps`` is the quoted spread at the bar's close (from a book source).
   Both are ``None`` when no source was given; a strategy treats that as "unknown", never as 0.
+* ``model_prob`` is a served model's calibrated P(up) of each bar (``ml.serving``), computed by
+  the composition root (strategies never import ``ml``); ``None``: no model is served. NaN on a
+  bar: the model has no value there (features undefined).
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ class MarketInput:
     interval_ms: int
     funding_rate: F64 | None = None
     spread_bps: F64 | None = None
+    model_prob: F64 | None = None
 
     def __post_init__(self) -> None:
         n = len(self.open_time)

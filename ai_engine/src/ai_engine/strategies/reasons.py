@@ -60,6 +60,9 @@ class Reason(IntEnum):
     SHORT_DISABLED = 39
     STACK_INCOMPLETE = 40
     CONFLICT = 41
+    MODEL_ENTER = 42
+    MODEL_EXIT = 43
+    MODEL_UNAVAILABLE = 44
 
 
 TEXT: dict[Reason, str] = {
@@ -106,6 +109,10 @@ TEXT: dict[Reason, str] = {
     Reason.SHORT_DISABLED: "short entries are disabled for this strategy (allow_short=false)",
     Reason.STACK_INCOMPLETE: "entry blocked: not every condition of the entry stack holds",
     Reason.CONFLICT: "buy and sell signals on the same bar cancel each other",
+    Reason.MODEL_ENTER: "model probability of an up move at or above the entry threshold",
+    Reason.MODEL_EXIT: "model probability of an up move at or below the exit threshold: exit long",
+    Reason.MODEL_UNAVAILABLE: "no model probability for this bar (no model served, or its "
+    "features are undefined)",
 }
 
 

@@ -10,6 +10,7 @@ from ai_engine.strategies.builtin import (
     composite_score,
     ema_cross,
     ma_crossover,
+    ml_lightgbm,
     orderflow_breakout,
     rsi_mean_reversion,
     trinity_scalper,
@@ -23,4 +24,5 @@ BUILTINS: tuple[Strategy[Any], ...] = (
     composite_score.STRATEGY,
     trinity_scalper.STRATEGY,
     orderflow_breakout.STRATEGY,
+    ml_lightgbm.STRATEGY,
 )

@@ -96,6 +96,18 @@ def components(data: MarketInput, f: FeatureSet) -> tuple[Component, ...]:
     )
 
 
+def model_component(
+    data: MarketInput, weight: float, center: float, scale: float
+) -> Component | None:
+    """The served model's P(up) (``data.model_prob``) as a vote, ``(p - center) / scale``
+    clipped; ``None`` when no model is served. NaN probabilities abstain (0) after warm-up."""
+    if data.model_prob is None:
+        return None
+    prob = data.model_prob
+    vote = rules.abstain_after(rules.clip_vote((prob - center) / scale), WARMUP)
+    return Component("model", weight, prob, vote, "calibrated P(up) of the served model")
+
+
 def _flow(data: MarketInput, f: FeatureSet) -> F64:
     if not data.has_taker_volume:
         return np.full(len(data), np.nan)

@@ -30,6 +30,11 @@ class CompositeScoreParams(GateParams):
     stop_pct: float = param(0.12, 0.01, 20.0, "stop-loss distance, % of price")
     trail_pct: float = param(0.1, 0.0, 20.0, "trailing stop from the best price, % (0: none)")
     max_hold_minutes: float = param(10.0, 0.0, 1440.0, "time stop (0: none)")
+    model_weight: float = param(
+        0.0, 0.0, 1.0, "weight of the served model's P(up) as a tenth component (0: none)"
+    )
+    model_center: float = param(0.5, 0.0, 1.0, "P(up) at which the model's vote is neutral")
+    model_scale: float = param(0.25, 0.01, 1.0, "P(up) distance from the centre for a full vote")
 
     def __post_init__(self) -> None:
         require(
@@ -51,7 +56,10 @@ class CompositeScore(Strategy[CompositeScoreParams]):
     Exits (seed 001 "Exit Conditions (Enhanced)"): take-profit 0.3 %, stop 0.12 %, trailing
     0.1 % from the best price, 10-minute time stop, and a signal exit when the score drops below
     ``exit_score`` (60); the plan's "opposite signal score > 70" is implied by it.
-    The components and their votes are in ``composite_parts``.
+    The components and their votes are in ``composite_parts``. With ``model_weight`` > 0 and a
+    served model (the ``model_prob`` input column, computed by the composition root), a tenth
+    component ``model`` votes ``(P(up) - model_center) / model_scale``; the default weight 0
+    leaves the seed's nine components alone, and without a model there is no tenth component.
 
     Plan: seed 001, "Phase 2: Signal Scoring System" and "Phase 4: Exit Conditions (Enhanced)".
     """
@@ -82,7 +90,15 @@ class CompositeScore(Strategy[CompositeScoreParams]):
     ) -> Draft:
         features, parts = prepared
         n = len(data)
+        extra = None
+        if params.model_weight > 0:
+            extra = composite_parts.model_component(
+                data, params.model_weight, params.model_center, params.model_scale
+            )
+            parts = parts if extra is None else (*parts, extra)
         draft = Draft(n=n, components=parts, exit_rules=_exit_rules(data, params))
+        if params.model_weight > 0 and extra is None:
+            rs.mark(draft.reasons, np.ones(n, dtype=bool), rs.Reason.MODEL_UNAVAILABLE)
         score = score_of(parts, n)
         with np.errstate(invalid="ignore"):
             buy = score >= params.min_score
