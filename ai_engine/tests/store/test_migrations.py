@@ -72,7 +72,7 @@ def test_current_revision_of_a_new_and_a_migrated_database(
     blank_database_url: str, database_url: str
 ) -> None:
     assert migrate.current_revision(blank_database_url) is None
-    assert migrate.current_revision(database_url) == migrate.head_revision() == "0003"
+    assert migrate.current_revision(database_url) == migrate.head_revision() == "0004"
 
 
 def test_downgrade_to_base_and_upgrade_again(database_url: str) -> None:

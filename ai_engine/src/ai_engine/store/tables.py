@@ -9,6 +9,7 @@ from ai_engine.store.bots import Bot
 from ai_engine.store.instruments import Instrument
 from ai_engine.store.orders import Fill, Order
 from ai_engine.store.portfolio import EquitySnapshot, Position, Trade
+from ai_engine.store.sentiment import NewsArticle, SentimentScore
 from ai_engine.store.signals import Decision, Signal
 
 metadata = Base.metadata
@@ -23,8 +24,10 @@ __all__ = [
     "EquitySnapshot",
     "Fill",
     "Instrument",
+    "NewsArticle",
     "Order",
     "Position",
+    "SentimentScore",
     "Signal",
     "Trade",
     "metadata",
