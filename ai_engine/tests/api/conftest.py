@@ -25,11 +25,12 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def make_client(sample_store: Path) -> Callable[..., TestClient]:
+def make_client(sample_store: Path, tmp_path: Path) -> Callable[..., TestClient]:
     def make(database_url: str | None = None, redis_url: str | None = None) -> TestClient:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=sample_store,
+            models_dir=tmp_path / "models",  # never a developer's var/models
             api_token=TOKEN,  # type: ignore[arg-type]
         )
         return TestClient(create_app(settings, database_url=database_url, redis_url=redis_url))
