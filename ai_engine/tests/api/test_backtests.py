@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,8 @@ def test_submit_poll_and_fetch_metrics_report_and_trades(
     assert job["spec"]["symbols"] == ["BTCUSDT"]
 
     # The same backtest run here, through the engine's public API, on the same bars.
-    bars = BarStore(sample_store).load_bars("BTCUSDT", "1m")
+    span = (datetime.fromisoformat(START), datetime.fromisoformat(END))
+    bars = BarStore(sample_store).load_bars("BTCUSDT", "1m", *span)
     expected = run(
         "ema_cross",
         bars,

@@ -29,7 +29,7 @@ def test_demo_migrates_imports_and_summarises_real_data(
     halt = "2023-03-24T12:40:00Z -> 2023-03-24T14:00:00Z (80 bars missing)"
     assert out.count(halt) == 2
     btc = next(line for line in out.splitlines() if line.split()[:2] == ["BTCUSDT", "spot"])
-    assert "4,240" in btc  # 3 days of minutes less the 80 halted ones
+    assert "20,080" in btc  # two weeks of minutes (klines_1m_2weeks) less the 80 halted ones
     assert not (demo_env / "services").exists()  # nothing was started
 
 
