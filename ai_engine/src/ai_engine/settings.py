@@ -58,7 +58,48 @@ class Settings(BaseSettings):
     binance_api_key: SecretStr | None = None
     binance_api_secret: SecretStr | None = None
 
+    # News sentiment and the ensemble (docs/sentiment.md). Keys only from the environment.
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, description="Claude API key; unset: sentiment is disabled (neutral)."
+    )
+    anthropic_base_url: str | None = Field(
+        default=None, description="Anthropic API base URL (tests point it at a local fake)."
+    )
+    sentiment_model: str = "claude-haiku-4-5"
+    sentiment_daily_tokens: int = Field(
+        default=200_000, ge=0, description="Daily Claude token budget (input + output, UTC day)."
+    )
+    sentiment_requests_per_minute: float = Field(default=30.0, gt=0)
+    sentiment_half_life_hours: float = Field(default=6.0, gt=0)
+    sentiment_lookback_hours: float = Field(default=48.0, gt=0)
+    cryptopanic_token: SecretStr | None = None
+    coingecko_api_key: SecretStr | None = None
+    news_feeds: dict[str, str] = Field(
+        default_factory=dict, description='RSS/Atom feeds, JSON: {"coindesk": "https://..."}.'
+    )
+    ensemble_weight_technical: float = Field(default=0.5, ge=0)
+    ensemble_weight_model: float = Field(default=0.3, ge=0)
+    ensemble_weight_sentiment: float = Field(default=0.2, ge=0)
+    ensemble_threshold: float = Field(
+        default=0.6, gt=0, le=1, description="|combined| at or above this: BUY or SELL."
+    )
+
     log_level: str = "INFO"
+
+    models_dir: Path | None = Field(
+        default=None, description="The model registry (ml); defaults to <var_dir>/models."
+    )
+    ml_retrain_every_s: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Celery beat period of research.ml_retrain in seconds; 0 = not scheduled.",
+    )
+    ml_retrain_symbol: str = Field(default="BTCUSDT", description="Series ml_retrain trains on.")
+    ml_retrain_interval: str = Field(default="1m", description="Bar interval ml_retrain uses.")
+    ml_retrain_days: float = Field(
+        default=90.0, gt=0.0, description="ml_retrain trains on the most recent this many days."
+    )
+    ml_retrain_horizon: int = Field(default=30, ge=1, description="Label time barrier in bars.")
 
     @field_validator("log_level")
     @classmethod
@@ -72,6 +113,11 @@ class Settings(BaseSettings):
     def store_dir(self) -> Path:
         """Where the Parquet market-data store lives."""
         return self.data_dir if self.data_dir is not None else self.var_dir / "data"
+
+    @property
+    def models_root(self) -> Path:
+        """Where the model registry lives."""
+        return self.models_dir if self.models_dir is not None else self.var_dir / "models"
 
     @property
     def services_dir(self) -> Path:

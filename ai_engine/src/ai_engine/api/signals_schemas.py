@@ -26,6 +26,54 @@ class ComponentOut(BaseModel):
     vote: float | None = Field(description="-1 (fully bearish) .. +1 (fully bullish).")
 
 
+class ModelInfoOut(BaseModel):
+    """The served model's part in a signal (strategies that read a model only)."""
+
+    serving: bool
+    model_id: str | None
+    reason: str = Field(description="What is served, or why no model serves this signal.")
+    probability: float | None = Field(
+        default=None, description="Calibrated P(up) of the signal's bar (null: none)."
+    )
+
+
+class EnsemblePartOut(BaseModel):
+    name: Literal["technical", "model", "sentiment"]
+    value: float | None = Field(description="-1 (bearish) .. +1 (bullish); null: left out.")
+    weight: float = Field(description="The configured weight.")
+    share: float = Field(description="Its share of the decision after renormalising, 0-1.")
+    raw: float | None = Field(
+        description="The input: score 0-100, probability 0-1 or sentiment -1..1 (null: none)."
+    )
+    note: str = Field(description="What the input is, or why it is left out.")
+
+
+class EnsembleOut(BaseModel):
+    """The explained ensemble (docs/sentiment.md): technical score, model probability and
+    news sentiment with their weights; ``action`` is the ensemble's, beside the strategy's."""
+
+    action: Literal["BUY", "SELL", "HOLD"]
+    score: float = Field(description="Combined, -1 .. +1.", ge=-1, le=1)
+    threshold: float = Field(description="BUY at score >= threshold, SELL at <= -threshold.")
+    weights: dict[str, float]
+    parts: list[EnsemblePartOut]
+    summary: str = Field(description="Claude's one-paragraph summary, else the template.")
+    summary_source: Literal["claude", "template"]
+    summary_error: str | None = Field(
+        default=None, description="Why the template was used (no key, budget, failure)."
+    )
+
+
+class SignalSentimentOut(BaseModel):
+    asset: str
+    as_of: datetime = Field(description="Point in time of the aggregate: the bar's close.")
+    available: bool = Field(description="Whether scored news counted at that time.")
+    reason: str | None = Field(description="Why sentiment is missing or disabled (else null).")
+    value: float | None = Field(description="-1 .. +1 (null: no evidence).")
+    weight: float
+    count: int
+
+
 class SignalOut(BaseModel):
     symbol: str
     interval: str
@@ -45,6 +93,21 @@ class SignalOut(BaseModel):
     price: float = Field(description="Close of the last closed bar.")
     stop: float | None = Field(description="Suggested stop for the entry signalled (else null).")
     take_profit: float | None = Field(description="Suggested take-profit (else null).")
+    ensemble: EnsembleOut | None = Field(
+        default=None, description="The ensemble's decision with every component (issue 8)."
+    )
+    explanation: str | None = Field(
+        default=None, description="The ensemble's decision in plain words (template)."
+    )
+    sentiment: SignalSentimentOut | None = Field(
+        default=None, description="News sentiment as of the bar's close (point-in-time)."
+    )
+    model: ModelInfoOut | None = Field(
+        default=None,
+        description="The served model: whether it serves, which, why not, and its calibrated "
+        "P(up) of this bar (ml_lightgbm and composite_score with model_weight > 0 trade on it; "
+        "the ensemble combines it). Null only without model serving.",
+    )
 
 
 class SignalBatchIn(BaseModel):

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ai_engine.api import signals_model
 from ai_engine.domain.clock import Clock, from_epoch_ms
 from ai_engine.domain.enums import MarketType, Venue
 from ai_engine.marketdata.intervals import interval_ms, to_ms
@@ -53,6 +54,7 @@ class SignalResult:
     strategy: str
     params: dict[str, ParamValue]
     reading: Reading
+    model: dict[str, Any] | None = None  # the served model's part (api/signals_model.py)
 
     @property
     def as_of(self) -> datetime:
@@ -91,6 +93,7 @@ class SignalService:
         self._loading = tuple(threading.Lock() for _ in range(64))
         self._max_readings = max_readings
         self._max_windows = max_windows
+        self.models: Any = None  # api.models_service.ModelsService, set by create_app
         self.hits = 0  # readings served from the cache
         self.misses = 0  # readings computed
 
@@ -110,12 +113,14 @@ class SignalService:
         step = interval_ms(interval)
         symbol = normalise_symbol(symbol)
         files = _files(self.store.root, symbol, market)
-        data = self._window(symbol, interval, step, market, files, strategy.lookback(params))
+        model = signals_model.status(self.models, step)
+        need = signals_model.bars_needed(strategy, params, model)
+        data = self._window(symbol, interval, step, market, files, need)
         if len(data) == 0:
             raise UnknownSeries(f"no closed {interval} bars of {symbol} ({market}) in the store")
         values = {f.name: getattr(params, f.name) for f in fields(params)}
         key = (symbol, interval, market, strategy.name, tuple(sorted(values.items())),
-               int(data.open_time[-1]), files)  # fmt: skip
+               int(data.open_time[-1]), files, model and model["model_id"])  # fmt: skip
         with self._lock:
             cached = self._readings.get(key)
             if cached is not None:
@@ -123,13 +128,17 @@ class SignalService:
                 self.hits += 1
         if cached is None:
             with self._computing:
+                data = signals_model.attach(self.models, strategy, params, data, model, key)
                 cached = latest(strategy, data, params)
             with self._lock:
                 self.misses += 1
                 self._readings[key] = cached
                 while len(self._readings) > self._max_readings:
                     self._readings.popitem(last=False)
-        return SignalResult(symbol, interval, market, strategy.name, values, cached)
+        return SignalResult(
+            symbol, interval, market, strategy.name, values, cached,
+            signals_model.with_probability(self.models, model, key),
+        )  # fmt: skip
 
     def resolve(
         self, strategy_name: str, overrides: Mapping[str, object] | None

@@ -32,6 +32,7 @@ import math
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,7 @@ import numpy.typing as npt
 
 from ai_engine.features import compute_features
 from ai_engine.features.composite import BarColumns
+from ai_engine.metrics.definitions import observe_inference
 from ai_engine.ml.registry import CorruptArtifactError, LoadedModel, ModelSlot
 
 PROMOTED = "PROMOTED"
@@ -242,7 +244,9 @@ def probabilities(model: LoadedModel, bars: BarColumns, *, last_only: bool = Fal
     x = np.column_stack([np.asarray(feats[name], np.float64)[rows] for name in names])
     ok = ~np.isnan(x).any(axis=1)
     if ok.any():
+        started = time.perf_counter()
         raw = np.asarray(model.booster.predict(x[ok], num_threads=1), np.float64)
+        observe_inference(model.model_id, time.perf_counter() - started)  # metrics hook
         out[rows][ok] = model.calibrator.apply(raw)
     return out
 

@@ -12,11 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from ai_engine.api.routes.sentiment import attach_ensemble
 from ai_engine.api.signals_schemas import (
     INTERVAL_PATTERN,
     SYMBOL_PATTERN,
     ComponentOut,
     ErrorOut,
+    ModelInfoOut,
     SignalBatchIn,
     SignalBatchOut,
     SignalOut,
@@ -64,6 +66,7 @@ def _out(result: SignalResult) -> SignalOut:
         price=r.price,
         stop=r.stop,
         take_profit=r.take_profit,
+        model=None if result.model is None else ModelInfoOut(**result.model),
     )
 
 
@@ -99,7 +102,7 @@ async def signal(
         )
     except _REFUSALS as exc:
         raise _refused(exc) from exc
-    return _out(result)
+    return await attach_ensemble(request, _out(result), summarise=True)
 
 
 @router.post("/signals/batch", response_model=SignalBatchOut, responses={422: _REFUSED[422]})
@@ -124,7 +127,7 @@ async def signal_batch(request: Request, body: SignalBatchIn) -> SignalBatchOut:
                 SymbolError(symbol=symbol, status=refused.status_code, detail=str(refused.detail))
             )
             continue
-        signals.append(_out(result))
+        signals.append(await attach_ensemble(request, _out(result), summarise=False))
     return SignalBatchOut(signals=signals, errors=errors)
 
 

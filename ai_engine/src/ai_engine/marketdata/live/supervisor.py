@@ -33,6 +33,7 @@ from ai_engine.marketdata.live.connection import (
     open_connection,
 )
 from ai_engine.marketdata.live.rest import Sleep
+from ai_engine.metrics.definitions import count_reconnect
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class Supervisor:
                 if current.task.done():
                     ended = current.task.result()
                     self.stats.ends[ended.split(" ")[0]] += 1
+                    count_reconnect("binance", "market_data")  # metrics hook
                     log.info("connection %d ended (%s) after %d messages",
                              current.id, ended, current.messages)  # fmt: skip
                     if current.messages:
