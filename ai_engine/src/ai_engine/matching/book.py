@@ -119,7 +119,8 @@ class Book:
         with exact():
             centre = snap_to_step(bar.close.value if mid is None else mid, tick, Rounding.NEAREST)
             half = max(
-                tick, snap_to_step(params.bps(centre, params.half_spread_bps), tick, Rounding.UP)
+                tick * params.min_half_spread_ticks,
+                snap_to_step(params.bps(centre, params.half_spread_bps), tick, Rounding.UP),
             )
             spacing = max(
                 tick, snap_to_step(params.bps(centre, params.level_spacing_bps), tick, Rounding.UP)

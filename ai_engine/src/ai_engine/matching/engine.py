@@ -88,13 +88,13 @@ class MatchingEngine:
         self._venue.market(symbol)
         return list(self._venue.registry.open_on(symbol).values())
 
-    def on_bar(self, symbol: str, bar: Bar) -> list[Execution]:
+    def on_bar(self, symbol: str, bar: Bar, book_mid: Decimal | None = None) -> list[Execution]:
         """``bar`` of ``symbol`` has closed: fill/trigger resting orders, then rebuild the book.
 
         Bars must come in time order; bars may be skipped while nothing rests on the symbol.
         Orders are visited in order-id order (time priority).
         """
-        return resting_orders.on_bar(self._venue, symbol, bar)
+        return resting_orders.on_bar(self._venue, symbol, bar, book_mid)
 
     def set_book(self, symbol: str, book: Book, ts_ms: int) -> None:
         """Make ``book`` (real levels: ``Book.from_levels``) the current book of ``symbol``.

@@ -19,6 +19,9 @@ class BookParams:
     """Shape of the book built from a bar (formulas in ``book.py`` and docs/sim-exchange.md).
 
     ``half_spread_bps``: distance from mid to the best bid/ask, at least one tick.
+    ``min_half_spread_ticks``: that floor in ticks (1); 0 lets a zero half spread put the best
+    bid and ask both AT the mid: a market order then fills at exactly the mid, the
+    backtest's "no slippage" fill (the replay trader's parity book, docs/execution.md).
     ``level_spacing_bps``: distance between consecutive levels, at least one tick.
     ``levels``: price levels per side.
     ``depth_fraction``: share of the bar's base volume shown on EACH side, split evenly over
@@ -29,6 +32,7 @@ class BookParams:
     level_spacing_bps: Decimal = Decimal(1)
     levels: int = 20
     depth_fraction: Decimal = Decimal("0.5")
+    min_half_spread_ticks: int = 1
 
     def __post_init__(self) -> None:
         for name in ("half_spread_bps", "level_spacing_bps", "depth_fraction"):
@@ -38,6 +42,10 @@ class BookParams:
             object.__setattr__(self, name, value)
         if isinstance(self.levels, bool) or not 1 <= self.levels <= 5000:
             raise DomainValueError(f"levels must be 1..5000, got {self.levels}")
+        if self.min_half_spread_ticks not in (0, 1):
+            raise DomainValueError(
+                f"min_half_spread_ticks must be 0 or 1, got {self.min_half_spread_ticks}"
+            )
 
     @staticmethod
     def bps(value: Decimal, bps: Decimal) -> Decimal:

@@ -113,14 +113,15 @@ class TradeEvent:
         return market.book
 
 
-def on_bar(venue: Venue, symbol: str, bar: Bar) -> list[Execution]:
-    """Fill/trigger the resting orders ``bar`` reaches, then rebuild the book from it."""
+def on_bar(venue: Venue, symbol: str, bar: Bar, book_mid: Decimal | None = None) -> list[Execution]:
+    """Fill/trigger the resting orders ``bar`` reaches, then rebuild the book from it (centred
+    on ``book_mid`` when given: the next bar's open, ``SimConfig.book_at_next_open``)."""
     market = venue.market(symbol)
     open_ms, close_ms = market.bar_times(bar)
     fills = visit(venue, market, BarEvent(bar, open_ms, close_ms, venue))
     market.last_bar, market.last_open_ms = bar, open_ms
-    market.book = Book.from_bar(bar, market.instrument, venue.params)
-    market.last_price = None  # the bar book's mid (the close) is the last price
+    market.book = Book.from_bar(bar, market.instrument, venue.params, mid=book_mid)
+    market.last_price = None  # the bar book's mid (the close, or book_mid) is the last price
     return fills
 
 

@@ -195,6 +195,10 @@ class SimConfig:
     ``start``: replay start; None = the close of the first bar every symbol has.
     ``fees``/``futures.fees``: the default rates of accounts without a tier or own rates.
     ``latency``: the order latency of accounts without their own (``latency.py``).
+    ``book_at_next_open``: after a bar closes, centre its book on the NEXT bar's open (the
+    first price of the instant the clock stands at) instead of its close: a market order sent
+    at a bar's close then fills at the next open, as the backtest fills (the replay trader's
+    one fill rule, docs/execution.md "Parity"). Off: the close, as before.
     """
 
     data_dir: Path
@@ -213,6 +217,7 @@ class SimConfig:
     ban_seconds: int = 120  # an IP that keeps going after a 429 is banned this long (418)
     tick_seconds: float = 0.2  # how often a running clock processes newly closed bars
     depth_levels: int = 100  # per side of the book of a symbol replayed tick by tick (L2)
+    book_at_next_open: bool = False
     futures: FuturesConfig = field(default_factory=FuturesConfig)  # USD-M: symbols, wallets
     latency: LatencySpec = field(default_factory=LatencySpec)  # orders/cancels, replay ms
 

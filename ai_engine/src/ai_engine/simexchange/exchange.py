@@ -158,7 +158,8 @@ class SimExchange:
         while upcoming:
             symbol = min(upcoming, key=lambda name: (upcoming[name][0], name))
             index = upcoming[symbol][1]
-            fills += self.events.on_bar(symbol, self.market.bar(symbol, index))
+            bar = self.market.bar(symbol, index)
+            fills += self.events.on_bar(symbol, bar, self._book_mid(symbol, index))
             self._processed[symbol] = index + 1
             if index + 1 < targets[symbol]:
                 upcoming[symbol] = self._next_bar(symbol, targets[symbol])
@@ -176,6 +177,15 @@ class SimExchange:
         self._next_due = min(next_bar, self.ticks.next_due())
         self.bus.clock_moved(now)  # market streams may show the bars closed up to now
         return fills
+
+    def _book_mid(self, symbol: str, index: int) -> Decimal | None:
+        """With ``book_at_next_open``: the open of the bar after ``index`` when it starts where
+        ``index`` closes (the first price of the instant the clock stands at), else None."""
+        if not self.config.book_at_next_open or index + 1 >= self.market.count(symbol):
+            return None
+        if self.market.open_time(symbol, index + 1) != self.market.close_time(symbol, index):
+            return None
+        return self.market.bar(symbol, index + 1).open.value
 
     def _next_bar(self, symbol: str, target: int) -> tuple[int, int]:
         """(open time, index) of the next bar to feed: one that may fill, else the newest."""

@@ -7,6 +7,28 @@ time in replay time) and why it was decided (the signal's reasons, the pre-check
 A signal refused by the pre-check is recorded as a ``rejected`` decision with no order.
 Nothing is queued until the commit returned: a message never names an order the database
 does not have, and the client id in the row is the one the venue will see.
+
+**The order API** (what the trader and the exit manager use; docs/execution.md):
+
+1. build an ``Intent``: ``order_type`` is one of ``ORDER_TYPES`` (the domain's names, which
+   the venue adapter maps to Binance's: spot ``stop_market`` -> ``STOP_LOSS``, ``stop_limit``
+   -> ``STOP_LOSS_LIMIT``, ``take_profit_market`` -> ``TAKE_PROFIT``, ``take_profit_limit``
+   -> ``TAKE_PROFIT_LIMIT``; USD-M ``stop_market``/``take_profit_market`` as named), with
+   ``limit_price`` for ``limit``, ``limit_maker``, ``stop_limit``, ``take_profit_limit``;
+   ``stop_price`` for the four stop and take-profit types; ``time_in_force`` (``gtc``,
+   ``ioc``, ``fok``, ``gtx``; default ``gtc`` for priced orders, none for market ones);
+   ``reduce_only`` (USD-M only); ``expires_at`` (wall-clock UTC: an intent still unsent
+   then -- the venue unreachable, rate limited -- is recorded ``expired`` and never sent;
+   None: the worker's default, ``workers.order_queue.DEFAULT_TTL_S`` after it was
+   persisted). ``check_shape`` refuses a bad combination (``IntentError`` naming the field);
+2. ``persist_intent(session, instrument_row, intent)`` -- commits the order and decision;
+3. enqueue ``orders.execute(client_order_id)`` (``workers.orders.TASK``) and, to cancel,
+   ``orders.cancel(client_order_id)`` or ``orders.cancel_all(instrument_row)``
+   (``workers.orders.CANCEL_TASK`` / ``CANCEL_ALL_TASK``); each answers a dict with the
+   order's recorded ``status``;
+4. ``order_fills(session, client_order_id, reason)`` reads the outcome back. When the venue
+   refused an order for its size and the worker retried once with a smaller one (a new order,
+   the id's attempt + 1), it follows that replacement.
 """
 
 from __future__ import annotations
@@ -16,9 +38,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ai_engine.domain.enums import OrderType, TimeInForce
 from ai_engine.domain.instruments import Instrument
 from ai_engine.store.instruments import Instrument as InstrumentRow
 from ai_engine.store.orders import Fill as FillRow
@@ -42,6 +65,59 @@ class Intent:
     reason: str  # "signal" | "end_of_data"
     starting_equity: Decimal
     why: dict[str, Any]
+    order_type: str = "market"  # one of ORDER_TYPES
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: str | None = None  # gtc | ioc | fok | gtx; None: gtc when priced
+    reduce_only: bool = False
+    expires_at: datetime | None = None  # wall-clock UTC; None: the worker's default TTL
+
+    def check_shape(self) -> None:
+        """Raise ``IntentError`` (naming the field) for a combination no venue accepts."""
+        try:
+            kind = OrderType(self.order_type)
+        except ValueError:
+            raise IntentError(
+                f"order_type must be one of {', '.join(ORDER_TYPES)}, got {self.order_type!r}"
+            ) from None
+        if kind is OrderType.TRAILING_STOP_MARKET:
+            raise IntentError("order_type trailing_stop_market is not supported by the worker")
+        if kind.needs_price != (self.limit_price is not None):
+            need = "needs" if kind.needs_price else "takes no"
+            raise IntentError(f"limit_price: a {kind} order {need} a limit price")
+        if kind.needs_stop_price != (self.stop_price is not None):
+            need = "needs" if kind.needs_stop_price else "takes no"
+            raise IntentError(f"stop_price: a {kind} order {need} a stop price")
+        for name in ("limit_price", "stop_price", "quantity"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise IntentError(f"{name} must be positive, got {value}")
+        if self.time_in_force is not None:
+            try:
+                TimeInForce(self.time_in_force)
+            except ValueError:
+                raise IntentError(
+                    f"time_in_force must be gtc, ioc, fok or gtx, got {self.time_in_force!r}"
+                ) from None
+            if not kind.needs_price:
+                raise IntentError(f"time_in_force: a {kind} order takes none")
+        if self.side not in ("buy", "sell"):
+            raise IntentError(f"side must be buy or sell, got {self.side!r}")
+        if self.expires_at is not None and self.expires_at.tzinfo is None:
+            raise IntentError("expires_at must be timezone-aware (UTC)")
+
+    @property
+    def effective_time_in_force(self) -> str | None:
+        if self.time_in_force is not None:
+            return self.time_in_force
+        return "gtc" if OrderType(self.order_type).needs_price else None
+
+
+ORDER_TYPES = tuple(t.value for t in OrderType if t is not OrderType.TRAILING_STOP_MARKET)
+
+
+class IntentError(ValueError):
+    """An intent with a bad order shape (the message names the field)."""
 
 
 def ensure_instrument(session: Session, instrument: Instrument) -> int:
@@ -74,21 +150,26 @@ def ensure_instrument(session: Session, instrument: Instrument) -> int:
 
 def persist_intent(session: Session, instrument_row: int, intent: Intent) -> None:
     """The order (``initialized``) and its approved decision, committed together."""
-    session.add(
-        OrderRow(
+    intent.check_shape()
+    # Two Core inserts and one commit: no unit-of-work flush on the order path's hot side.
+    session.execute(
+        insert(OrderRow).values(
             client_order_id=intent.client_order_id,
             instrument_id=instrument_row,
             bot_id=intent.bot_id,
             run_id=intent.run_id,
             side=intent.side,
-            order_type="market",
-            time_in_force=None,
+            order_type=intent.order_type,
+            time_in_force=intent.effective_time_in_force,
             status="initialized",
             quantity=intent.quantity,
+            price=intent.limit_price,
+            stop_price=intent.stop_price,
+            reduce_only=intent.reduce_only,
         )
     )
-    session.add(
-        Decision(
+    session.execute(
+        insert(Decision).values(
             ts=intent.decided_at,
             bot_id=intent.bot_id,
             outcome="approved",
@@ -104,6 +185,12 @@ def persist_intent(session: Session, instrument_row: int, intent: Intent) -> Non
                 "reason": intent.reason,
                 "starting_equity": str(intent.starting_equity),
                 "run_id": intent.run_id,
+                "order_type": intent.order_type,
+                "limit_price": _text(intent.limit_price),
+                "stop_price": _text(intent.stop_price),
+                "time_in_force": intent.effective_time_in_force,
+                "reduce_only": intent.reduce_only,
+                "expires_at": intent.expires_at.isoformat() if intent.expires_at else None,
             },
             reason=intent.why,
         )
@@ -117,8 +204,30 @@ def record_refusal(session: Session, bot_id: str, ts: datetime, why: dict[str, A
     session.commit()
 
 
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def replacement_of(session: Session, client_order_id: str) -> str | None:
+    """The client id of the smaller order the worker sent after the venue refused this one
+    for its size (``decisions.reason.replaced_by``), if any."""
+    decision = session.scalars(
+        select(Decision).where(Decision.client_order_id == client_order_id)
+    ).first()
+    if decision is None:
+        return None
+    session.refresh(decision)
+    found = (decision.reason or {}).get("replaced_by")
+    return str(found) if found else None
+
+
 def order_fills(session: Session, client_order_id: str, reason: str) -> tuple[str, OrderFills]:
-    """(status, fills) of the order as the execution worker recorded them."""
+    """(status, fills) of the order as the execution worker recorded them (following a
+    size-reduced replacement, see the module docstring)."""
+    seen = {client_order_id}
+    while (after := replacement_of(session, client_order_id)) is not None and after not in seen:
+        seen.add(after)
+        client_order_id = after
     row = session.scalars(select(OrderRow).where(OrderRow.client_order_id == client_order_id)).one()
     session.refresh(row)
     fills = session.scalars(

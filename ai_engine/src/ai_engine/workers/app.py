@@ -75,6 +75,10 @@ def make_celery(
 
     tasks.register(app)
     orders.register(app)  # the execution worker's task (``orders`` queue; see workers/orders.py)
+    from ai_engine.workers import ml_tasks
+
+    ml_tasks.register(app)  # research.ml_train / research.ml_retrain (workers/ml_tasks.py)
+    app.conf.beat_schedule = ml_tasks.beat_schedule(settings)  # off unless configured
     return app
 
 

@@ -61,10 +61,10 @@ class Publisher:
             self._bus.publish(channel, balance_update(asset, delta, now_ms))
             self._bus.publish(channel, account_position(ledger, (asset,), now_ms))
 
-    def on_bar(self, symbol: str, bar: Bar) -> list[Execution]:
+    def on_bar(self, symbol: str, bar: Bar, book_mid: Decimal | None = None) -> list[Execution]:
         """``engine.on_bar``, reporting what it did to the resting orders of watched accounts
         (fills, and stops that triggered and expired)."""
-        return self._on_market(symbol, lambda: self._engine.on_bar(symbol, bar))
+        return self._on_market(symbol, lambda: self._engine.on_bar(symbol, bar, book_mid))
 
     def on_trade(
         self, symbol: str, ts_ms: int, price: Decimal, quantity: Decimal, buyer_is_maker: bool

@@ -1,0 +1,237 @@
+"""Drift: a replay run against the backtest of the same configuration, trade by trade.
+
+A replay (trader -> Celery -> worker -> sim) and a backtest (``backtest.engine``, latency 0)
+of the same strategy, parameters, data, cash and fee must give the same trades: that is the
+parity of docs/execution.md. ``compare(replay, backtest)`` pairs the two lists of trades (the
+JSON rows of ``tradingbot backtest --json``) by entry time and names every difference with
+its cause:
+
+- ``missing trade``: the backtest has a trade the replay does not (no replay trade enters at
+  that time); ``extra trade``: the other way round;
+- ``timing``: paired by entry, but the exits happen at different times;
+- ``side``: long against short;
+- ``price``: an entry or exit price differs by more than ``PRICE_TOL`` (the fill rule is one
+  rule, so prices are equal to the float's precision);
+- ``fee``: an entry or exit fee differs by more than ``FEE_REL_TOL`` of the backtest's;
+- ``quantity``: the quantity differs by more than ``QTY_REL_TOL``.
+
+Why fees and quantities have a tolerance and prices do not: the venue trades whole lot steps
+(0.00001 BTC) and charges a buy's commission in the base asset, so the replay buys the
+floored quantity and sells what the commission left (0.1 % less); the backtest trades the
+exact fractional quantity and charges in quote. Each fee is the same rate of its own
+notional; the amounts differ by that quantity difference, at most a few 0.01 %s plus the
+0.1 % commission on exits, inside ``FEE_REL_TOL`` (0.3 %). Anything outside is reported.
+
+``trades_of_run(session, run_id)`` rebuilds a stored replay's trades from PostgreSQL (the
+orders and fills of the run -- bot ``replay-<run id>`` for a one-off replay -- booked in order
+as the trader booked them), and ``run_config(session, run_id)`` reads the run's configuration
+that the replay recorded (``record_run``: an ``audit_log`` entry), so ``tradingbot drift
+--run ID`` can re-run the backtest of the same configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ai_engine.store.audit import AuditEntry
+from ai_engine.store.instruments import Instrument as InstrumentRow
+from ai_engine.store.orders import Fill as FillRow
+from ai_engine.store.orders import Order as OrderRow
+from ai_engine.store.signals import Decision
+from ai_engine.trader.holdings import FillView, Holdings, OrderFills
+
+PRICE_TOL = 1e-6  # absolute, in quote: prices of one fill rule are equal
+FEE_REL_TOL = 3e-3  # relative to the backtest's fee (see the module docstring)
+QTY_REL_TOL = 3e-3
+CAUSES = ("missing trade", "extra trade", "timing", "side", "price", "fee", "quantity")
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    cause: str  # one of CAUSES
+    entry_time_ms: int
+    detail: str
+    replay: Mapping[str, Any] | None = None
+    backtest: Mapping[str, Any] | None = None
+
+
+@dataclass
+class DriftReport:
+    run_id: str
+    replay_trades: int
+    backtest_trades: int
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(CAUSES, 0)
+        for difference in self.differences:
+            out[difference.cause] += 1
+        return {cause: n for cause, n in out.items() if n}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "identical": self.identical,
+            "replay_trades": self.replay_trades,
+            "backtest_trades": self.backtest_trades,
+            "counts": self.counts(),
+            "tolerances": {"price_abs": PRICE_TOL, "fee_rel": FEE_REL_TOL, "qty_rel": QTY_REL_TOL},
+            "differences": [asdict(d) for d in self.differences],
+        }
+
+    def describe(self) -> str:
+        head = (
+            f"run {self.run_id}: {self.replay_trades} replay trades, "
+            f"{self.backtest_trades} backtest trades: "
+        )
+        if self.identical:
+            return head + "identical (bar, side, price, fee)"
+        lines = [head + f"{len(self.differences)} difference(s) {self.counts()}"]
+        lines += [f"  {d.entry_time_ms} {d.cause}: {d.detail}" for d in self.differences]
+        return "\n".join(lines)
+
+
+def compare(
+    replay: Sequence[Mapping[str, Any]], backtest: Sequence[Mapping[str, Any]], run_id: str = ""
+) -> DriftReport:
+    """Every difference between the two trade lists, with its cause (module docstring)."""
+    report = DriftReport(run_id, len(replay), len(backtest))
+    ours = {int(t["entry_time_ms"]): t for t in replay}
+    theirs = {int(t["entry_time_ms"]): t for t in backtest}
+    for at in sorted(set(ours) | set(theirs)):
+        mine, ref = ours.get(at), theirs.get(at)
+        if mine is None:
+            report.differences.append(
+                Difference("missing trade", at, _trade_text(ref), backtest=ref)
+            )
+        elif ref is None:
+            report.differences.append(Difference("extra trade", at, _trade_text(mine), mine))
+        else:
+            report.differences += _pair(at, mine, ref)
+    return report
+
+
+def _pair(at: int, mine: Mapping[str, Any], ref: Mapping[str, Any]) -> list[Difference]:
+    found: list[Difference] = []
+
+    def add(cause: str, detail: str) -> None:
+        found.append(Difference(cause, at, detail, mine, ref))
+
+    if mine["side"] != ref["side"]:
+        add("side", f"replay {mine['side']}, backtest {ref['side']}")
+    if int(mine["exit_time_ms"]) != int(ref["exit_time_ms"]):
+        add("timing", f"exit at {mine['exit_time_ms']} (replay) vs {ref['exit_time_ms']}")
+    for leg in ("entry", "exit"):
+        a, b = float(mine[f"{leg}_price"]), float(ref[f"{leg}_price"])
+        if abs(a - b) > PRICE_TOL:
+            add("price", f"{leg} {a} (replay) vs {b} (backtest), {a - b:+.6f}")
+        fa, fb = float(mine[f"{leg}_fee"]), float(ref[f"{leg}_fee"])
+        if abs(fa - fb) > FEE_REL_TOL * max(abs(fb), 1e-12):
+            add("fee", f"{leg} fee {fa:.8f} (replay) vs {fb:.8f} (backtest)")
+    qa, qb = float(mine["quantity"]), float(ref["quantity"])
+    if abs(qa - qb) > QTY_REL_TOL * max(abs(qb), 1e-12):
+        add("quantity", f"{qa} (replay) vs {qb} (backtest)")
+    return found
+
+
+def _trade_text(trade: Mapping[str, Any] | None) -> str:
+    if trade is None:
+        return ""
+    return (
+        f"{trade['side']} {trade['quantity']} in {trade['entry_time_ms']} at "
+        f"{trade['entry_price']}, out {trade['exit_time_ms']} at {trade['exit_price']}"
+    )
+
+
+# -- the record ----------------------------------------------------------------------------
+
+
+RUN_ACTION = "replay_run"
+
+
+def record_run(session: Session, run_id: str, description: Mapping[str, Any]) -> None:
+    """Keep what ``tradingbot drift`` needs to re-run the backtest of a replay -- strategy,
+    parameters, data files, cash, fee -- as an ``audit_log`` entry (actor ``system``, action
+    ``replay_run``, ``details.run_id``). Committed."""
+    session.add(
+        AuditEntry(actor="system", action=RUN_ACTION, details={"run_id": run_id, **description})
+    )
+    session.commit()
+
+
+def describe(request: Any, plan: Any) -> dict[str, Any]:
+    """A replay's ``ReplayRequest`` and checked plan as ``record_run`` keeps them (JSON)."""
+    start, end = getattr(request, "start", None), getattr(request, "end", None)
+    return {
+        "strategy": request.strategy,
+        "params": dict(plan.params),
+        "data": [str(Path(p).resolve()) for p in request.data],
+        "cash": str(request.cash),
+        "fee": str(request.fee),
+        "risk_profile": plan.limits.name,
+        "symbol": plan.symbol,
+        "interval": plan.interval,
+        "start": start.isoformat() if start is not None else None,
+        "end": end.isoformat() if end is not None else None,
+    }
+
+
+def run_config(session: Session, run_id: str) -> dict[str, Any] | None:
+    """The description ``record_run`` stored for ``run_id``, or None."""
+    found = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == RUN_ACTION, AuditEntry.details["run_id"].astext == run_id)
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    return dict(found.details) if found is not None else None
+
+
+def trades_of_run(session: Session, run_id: str) -> list[dict[str, Any]]:
+    """The run's round trips rebuilt from its recorded orders and fills, as trade rows with
+    the keys ``compare`` reads (fees in the quote asset, times in epoch ms)."""
+    orders = session.scalars(
+        select(OrderRow).where(OrderRow.run_id == run_id).order_by(OrderRow.id)
+    ).all()
+    if not orders:
+        return []
+    instrument = session.get_one(InstrumentRow, orders[0].instrument_id)
+    holdings = Holdings(instrument.base_asset, instrument.quote_asset)
+    for row in orders:
+        decision = session.scalars(
+            select(Decision).where(Decision.client_order_id == row.client_order_id)
+        ).first()
+        reason = str(((decision.order_intent or {}) if decision else {}).get("reason", "signal"))
+        fills = session.scalars(
+            select(FillRow).where(FillRow.order_id == row.id).order_by(FillRow.ts, FillRow.id)
+        ).all()
+        views = tuple(
+            FillView(f.price, f.qty, f.fee, f.fee_asset, int(f.ts.timestamp() * 1000))
+            for f in fills
+        )
+        holdings.apply(OrderFills(row.client_order_id, row.side, reason, views))
+    quote = instrument.quote_asset
+    return [
+        {
+            "side": "long",
+            "entry_time_ms": t.entry.fills[0].ts_ms,
+            "exit_time_ms": t.exit.fills[0].ts_ms,
+            "entry_price": float(t.entry.avg_price),
+            "exit_price": float(t.exit.avg_price),
+            "quantity": float(t.entry.qty),
+            "entry_fee": float(t.entry.fee_in_quote(quote)),
+            "exit_fee": float(t.exit.fee_in_quote(quote)),
+            "pnl": float(t.pnl),
+            "exit_reason": "end_of_data" if t.exit.reason == "end_of_data" else "signal",
+        }
+        for t in holdings.trips
+    ]
