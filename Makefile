@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ENGINE := ai_engine
 
-.PHONY: help setup test check lint typecheck demo bench bench-data bench-sim bench-signals bench-backtest soak services-up services-down api clean
+.PHONY: help setup test demo-down demo-data rails-test frontend frontend-test e2e check lint typecheck demo bench bench-data bench-sim bench-signals bench-backtest bench-trading soak services-up services-down api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -15,6 +15,19 @@ setup: ## install system packages (apt, as root) and the pinned .venv; idempoten
 
 test: setup ## run every test suite (starts its own PostgreSQL and Redis on free ports)
 	cd $(ENGINE) && ../$(BIN)/pytest -q
+	$(MAKE) --no-print-directory frontend-test e2e
+
+rails-test: setup ## the Rails suite alone (minitest on its own PostgreSQL + Redis); `make test` runs it via pytest
+	rails_app/bin/ci-test
+
+frontend: setup ## build the dashboard (frontend/dist: type check + vite build)
+	cd frontend && npm run --silent build
+
+frontend-test: setup ## dashboard unit tests (vitest) and a check that the generated wire types are current
+	cd frontend && npm run --silent check:api && npm run --silent typecheck && npm test --silent
+
+e2e: frontend ## browser end-to-end suite (Chromium) against the whole stack; artifacts in var/e2e/
+	cd tests/e2e && npm test --silent
 
 lint: setup ## ruff lint and format check
 	cd $(ENGINE) && ../$(BIN)/ruff check src tests benchmarks scripts && ../$(BIN)/ruff format --check src tests benchmarks scripts
@@ -24,10 +37,16 @@ typecheck: setup ## mypy strict on ai_engine/src
 
 check: lint typecheck test ## lint, type check and tests: what a reviewer runs
 
-demo: setup ## start local services, migrate, import the bundled real data, print a summary
+demo: frontend ## the whole stack replaying real data (services, sim exchange, engine, workers, trader, Rails, dashboard): prints the URL and demo login
+	$(BIN)/tradingbot stack up
+
+demo-down: setup ## stop what `make demo` started
+	$(BIN)/tradingbot stack down
+
+demo-data: setup ## import the bundled real data into local services and print a summary (no servers left running)
 	$(BIN)/tradingbot demo
 
-bench: bench-data bench-sim bench-signals bench-backtest ## every benchmark (not tests); reads ../shared/data when present
+bench: bench-data bench-sim bench-signals bench-backtest bench-trading ## every benchmark (not tests); reads ../shared/data when present
 
 bench-data: setup ## store, order books from captures, history download
 	$(BIN)/python $(ENGINE)/benchmarks/bench_store.py
@@ -44,12 +63,16 @@ bench-signals: setup ## feature set, one-bar update, GET /signals latency at 200
 	$(BIN)/python $(ENGINE)/benchmarks/bench_features.py
 	$(BIN)/python $(ENGINE)/benchmarks/bench_signals.py
 
+bench-trading: setup ## order path: closed bar -> order accepted by the sim, through Celery (500 orders)
+	$(BIN)/python $(ENGINE)/benchmarks/bench_order_latency.py --orders 500
+
 bench-backtest: setup ## kernel vs vectorbt vs Backtrader, portfolio, optimisation fan-out
 	$(BIN)/python $(ENGINE)/benchmarks/bench_backtest.py
 	$(BIN)/python $(ENGINE)/benchmarks/bench_optimize.py
 
-soak: setup ## long runs: live streams through disconnects and a 30 s stall
+soak: setup ## long runs: live streams through disconnects and a 30 s stall; the trader over days of 3 symbols
 	$(BIN)/python $(ENGINE)/benchmarks/soak_market_streams.py
+	$(BIN)/python $(ENGINE)/benchmarks/soak_trader.py --days 1 --span-days 4
 
 services-up: setup ## start local PostgreSQL and Redis under var/
 	$(BIN)/tradingbot services up
@@ -60,6 +83,7 @@ services-down: setup ## stop the local services started by services-up or demo
 api: setup ## run the engine API (uvicorn) against the local services
 	$(BIN)/tradingbot api
 
-clean: ## stop local services and remove var/ and caches (keeps .venv)
+clean: ## stop the demo stack and local services, remove var/ and caches (keeps .venv)
+	-$(BIN)/tradingbot stack down
 	-$(BIN)/tradingbot services down
 	rm -rf var .pytest_cache $(ENGINE)/.pytest_cache $(ENGINE)/.mypy_cache $(ENGINE)/.ruff_cache

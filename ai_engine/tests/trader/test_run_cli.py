@@ -56,10 +56,14 @@ def test_replay_prints_its_run_id_and_writes_the_backtest_json_shape(
     ("extra", "message"),
     [
         (["--mode", "live"], "--confirm-live"),
-        (["--mode", "live", "--confirm-live"], "not built yet"),
+        (["--mode", "live", "--confirm-live"], "TRADINGBOT_BINANCE_API_KEY"),
+        (["--mode", "testnet"], "needs API keys in the environment"),
         (["--mode", "paper"], "not built yet"),
         (["--mode", "demo"], "--mode must be one of"),
-        (["--speed", "10"], "only --speed max"),
+        (["--speed", "fast"], "--speed must be max or a positive number"),
+        (["--speed", "0"], "--speed must be max or a positive number"),
+        (["--start", "yesterday"], "--start: expected an ISO-8601 time"),
+        (["--start", "2023-03-24", "--end", "2023-03-23"], "is not after --start"),
         (["--strategy", "nope"], "strategy"),
         (["--params", "fast=30,slow=10"], "params"),
     ],
@@ -70,9 +74,69 @@ def test_refusals_exit_2_naming_the_problem(
     args = ["run", "--strategy", "ema_cross", "--data", str(btc_files[0]), *extra]
     if extra[0] == "--strategy":
         args = ["run", *extra, "--data", str(btc_files[0])]
-    result = runner.invoke(app, args)
+    no_keys = {"TRADINGBOT_BINANCE_API_KEY": "", "TRADINGBOT_BINANCE_API_SECRET": ""}
+    result = runner.invoke(app, args, env=no_keys)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+
+
+def test_live_with_keys_and_confirmation_is_refused_before_connecting_without_the_key(
+    btc_files: tuple[Path, ...],
+) -> None:
+    keys = {"TRADINGBOT_BINANCE_API_KEY": "k-123456", "TRADINGBOT_BINANCE_API_SECRET": "s-654321"}
+    args = ["run", "--strategy", "ema_cross", "--data", str(btc_files[0])]
+    unconfirmed = runner.invoke(app, [*args, "--mode", "live"], env=keys)
+    assert unconfirmed.exit_code == 2
+    assert "--confirm-live" in unconfirmed.stderr
+    confirmed = runner.invoke(app, [*args, "--mode", "live", "--confirm-live"], env=keys)
+    assert confirmed.exit_code == 2
+    assert "not built yet" in confirmed.stderr
+    assert "k-123456" not in confirmed.output
+    assert "s-654321" not in confirmed.output
+
+
+def test_a_bot_config_replays_between_start_and_end(
+    btc_files: tuple[Path, ...], database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "cli-bot.yaml"
+    config.write_text(
+        "id: cli-bot\nsymbols: [BTCUSDT]\nstrategy: {name: ema_cross}\n"
+        "sizing: {kind: fraction, fraction: 0.5}\n"
+        f"data: {{files: [{btc_files[0]}, {btc_files[1]}]}}\n"
+    )
+    out = tmp_path / "run.json"
+    result = runner.invoke(
+        app,
+        ["run", "--config", str(config), "--mode", "replay", "--start", "2023-03-24T00:00:00Z",
+         "--end", "2023-03-24T06:00:00Z", "--json", str(out)],
+        env={"TRADINGBOT_DATABASE_URL": database_url, "TRADINGBOT_REDIS_URL": redis_url},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "bot cli-bot: ema_cross on BTCUSDT" in result.stdout
+    doc = json.loads(out.read_text())
+    assert doc["run"]["bot_id"] == "cli-bot"
+    assert doc["start"].startswith("2023-03-23")  # the warm-up day is in the equity curve
+    trades = doc["trades"]
+    assert trades
+    assert all("2023-03-24T00:00" <= t["entry_time"] < "2023-03-24T06:01" for t in trades)
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "words"),
+    [
+        ("id: x\nsymbols: [BTCUSDT]\nstrategy: nope\n", [], "x.yaml: strategy.name: unknown"),
+        ("id: x\nsymbols: [BTCUSDT]\nstrategy: ema_cross\n", ["--strategy", "ema_cross"],
+         "--config names the strategy"),
+    ],
+)  # fmt: skip
+def test_bad_bot_configs_are_refused(
+    text: str, extra: list[str], words: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(text)
+    result = runner.invoke(app, ["run", "--config", str(path), *extra])
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
 
 
 def test_files_of_two_series_are_refused(tmp_path: Path) -> None:

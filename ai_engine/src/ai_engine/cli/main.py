@@ -34,7 +34,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "walkforward": ("ai_engine.cli.walkforward", "walkforward_command"),
     "experiment": ("ai_engine.cli.experiment", "app"),
     "run": ("ai_engine.cli.run", "run"),
+    "drift": ("ai_engine.cli.drift", "drift"),
+    "stop": ("ai_engine.cli.stop", "stop"),
+    "bots": ("ai_engine.cli.bots", "app"),
+    "watchdog": ("ai_engine.cli.watchdog", "watchdog"),
     "ml": ("ai_engine.cli.ml", "app"),
+    "sentiment": ("ai_engine.cli.sentiment", "app"),
+    "stack": ("ai_engine.cli.stack", "app"),
+    "alerts": ("ai_engine.cli.alerts", "app"),
 }
 
 

@@ -9,12 +9,16 @@ API (``POST /sim/clock/advance?bars=1``) only after it has finished with the pre
 close decided it -- exactly the backtest's "decided at a bar's close, executed at once" --
 and a replay is the same run every time, as fast as the trader keeps up.
 
+``--speed N`` (``pace_s``): the steps are spaced by one bar's length divided by N of wall time.
+
 Bars are read over the public REST API (``GET /api/v3/klines``, closed bars only), never
 from the sim's memory: the trader sees what a Binance client sees.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +53,66 @@ class FeedError(RuntimeError):
     """The sim answered something the feed cannot use (named with the endpoint)."""
 
 
+class SteppedClock:
+    """The sim's manual clock, shared by the feeds of several symbols (a multi-symbol bot).
+
+    ``advance()`` is a barrier: the clock moves one bar when every party has asked, so each
+    symbol's trader has finished with the previous bar first; every party gets the same
+    answer. A party whose request failed (the venue erred) is taken out of the count again
+    and may retry. ``pace_s`` > 0 spaces the moves by that many wall seconds (``--speed N``).
+    """
+
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, *, parties: int = 1, pace_s: float = 0.0
+    ) -> None:
+        self._http, self._base, self._parties, self._pace_s = http, base_url, parties, pace_s
+        self._arrived = 0
+        self._released = asyncio.Event()
+        self._answer: Any = None
+        self._last_step = 0.0
+
+    async def advance(self) -> Any:
+        self._arrived += 1
+        if self._arrived < self._parties:
+            released = self._released
+            await released.wait()
+            return self._answer
+        try:
+            if self._pace_s > 0:
+                wait = self._last_step + self._pace_s - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._last_step = time.monotonic()
+            answer = await self._http.post(self._base + "/sim/clock/advance", params={"bars": "1"})
+            self._answer = _json(answer, "POST /sim/clock/advance")
+        except BaseException:
+            self._arrived -= 1
+            raise
+        self._arrived = 0
+        released, self._released = self._released, asyncio.Event()
+        released.set()
+        return self._answer
+
+    def leave(self) -> None:
+        """A party that stops stepping (its trader ended): the others are not held for it.
+        Parties already waiting are released without a move; they see no new bar."""
+        self._parties -= 1
+        if self._arrived and self._arrived >= self._parties:
+            self._arrived = 0
+            released, self._released = self._released, asyncio.Event()
+            released.set()
+
+
 class ClockSteppedFeed:
     """``history()`` once, then ``step()`` until ``at_end`` (see the module docstring)."""
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, symbol: str, interval: str) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, symbol: str, interval: str, *,
+        pace_s: float = 0.0, clock: SteppedClock | None = None,
+    ) -> None:  # fmt: skip
         self._http, self._base, self._symbol, self._interval = http, base_url, symbol, interval
         self._last_open: int | None = None
+        self._clock = clock or SteppedClock(http, base_url, pace_s=pace_s)
 
     async def history(self) -> Step:
         """Every bar closed so far (the warm-up the trader starts with)."""
@@ -64,9 +122,21 @@ class ClockSteppedFeed:
 
     async def step(self) -> Step:
         """Move the replay clock to the next bar's close; the bars that closed on the way."""
-        clock = await self._post("/sim/clock/advance", {"bars": "1"})
+        clock = await self._clock.advance()
+        if clock is None:  # released by a party that left before any move
+            return Step([], True, 0)
         bars = await self._bars_after(self._last_open, STEP_PAGE)
         return Step(bars, bool(clock["atEnd"]), int(clock["now"]))
+
+    def leave(self) -> None:
+        self._clock.leave()
+
+    async def depth(self, limit: int = 20) -> dict[str, list[list[str]]]:
+        """The venue's order book now, top ``limit`` levels a side (``GET /api/v3/depth``)."""
+        body = await self._get("/api/v3/depth", {"symbol": self._symbol, "limit": str(limit)})
+        if not isinstance(body, dict) or "bids" not in body or "asks" not in body:
+            raise FeedError("GET /api/v3/depth: expected bids and asks")
+        return {"bids": body["bids"][:limit], "asks": body["asks"][:limit]}
 
     async def _bars_after(self, last_open: int | None, page: int) -> list[Kline]:
         out: list[Kline] = []
@@ -90,10 +160,6 @@ class ClockSteppedFeed:
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         answer = await self._http.get(self._base + path, params=params)
         return _json(answer, f"GET {path}")
-
-    async def _post(self, path: str, params: dict[str, str]) -> Any:
-        answer = await self._http.post(self._base + path, params=params)
-        return _json(answer, f"POST {path}")
 
 
 def _json(answer: httpx.Response, what: str) -> Any:

@@ -19,15 +19,25 @@ The loop waits for the order's outcome before it moves the clock on (the feed's 
 why). When the replay reaches the end of the data an open position is closed at the last bar
 (purpose FLATTEN, as the backtest's ``close_at_end``); the last bar's own signal is not traded
 (there is no next bar to execute it in, in the backtest either).
+
+With a ``supervisor`` (``trader/supervisor.py``: bot configs, ``tradingbot run --config``) the
+loop also: checks the bot's control commands before every bar and carries out their actions
+(cancel all, flatten) under the supervisor's lock, which the heartbeat takes too; trades
+entries only while the bot is running and the breaker allows them (exits always); publishes the
+bar, signal, risk verdict, order, fills, position and equity events; reports venue errors of
+the feed (retrying the step after ``retry_s``) instead of crashing; and ends at ``end_ms`` or on
+a ``stop``. Without one it behaves as before (the one-off replay and its parity tests).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+import httpx
 import numpy as np
 
 from ai_engine.domain import OrderSide, Price, Quantity, from_epoch_ms
@@ -40,14 +50,21 @@ from ai_engine.risk.intent import OrderIntent
 from ai_engine.risk.pre_trade import check_order
 from ai_engine.risk.state import OpenPosition, RiskState
 from ai_engine.strategies import MarketInput, get
-from ai_engine.strategies.live import latest
-from ai_engine.strategies.signals import Action
+from ai_engine.strategies.live import reading as live_reading
 from ai_engine.trader import intents
-from ai_engine.trader.feed import ClockSteppedFeed, Kline
-from ai_engine.trader.holdings import Holdings
+from ai_engine.trader.control import Actions, BotState
+from ai_engine.trader.feed import ClockSteppedFeed, FeedError, Kline, Step
+from ai_engine.trader.holdings import Holdings, OrderFills
+from ai_engine.trader.records import Recorder
+from ai_engine.trader.supervisor import Supervisor
 
 Submit = Callable[[str], Awaitable[Mapping[str, Any]]]  # client id -> the worker's answer
 SessionFactory = Callable[[], Any]
+CancelAll = Callable[[], Awaitable[Any]]  # cancel the bot's open orders at the venue
+# Reconciliation hook: (records agree with the venue, mismatches in words). The full
+# reconciliation (open orders, orders by client id, positions) is ``trader/reconcile.py``;
+# until it is wired, the replay passes a balance check (``replay.balances_agree``).
+ReconcileHook = Callable[[], Awaitable[tuple[bool, list[str]]]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,17 @@ class TraderConfig:
     risk_profile: str
     limits: RiskLimits
     close_at_end: bool = True
+    order_key: str | None = None  # the bot id in client order ids (None: ``bot_id``)
+    fraction: Decimal = Decimal(1)  # share of the quote balance an entry spends
+    end_ms: int | None = None  # bars opening at or after this are not traded (replay --end)
+    retry_s: float = 1.0  # wait before stepping again after a venue error (supervised)
+    interval: str = ""  # the bars' interval as named (events)
+    reconcile_every_bars: int = 60  # supervised: reconcile on start and every this many bars
+    book_events: bool = False  # supervised: a ``book`` event (top 20 levels) after each step
+
+    @property
+    def id_key(self) -> str:
+        return self.order_key or self.bot_id
 
 
 @dataclass
@@ -71,6 +99,7 @@ class TraderRun:
     equity: list[Decimal] = field(default_factory=list)
     orders: list[tuple[str, str]] = field(default_factory=list)  # (client id, final status)
     refusals: int = 0
+    stopped_by: str = ""  # the control command or condition that ended the loop early
 
 
 class Trader:
@@ -84,10 +113,19 @@ class Trader:
         sessions: SessionFactory,
         submit: Submit,
         holdings: Holdings,
+        supervisor: Supervisor | None = None,
+        cancel_all: CancelAll | None = None,
+        recorder: Recorder | None = None,
+        reconcile: ReconcileHook | None = None,
     ) -> None:
         self.config, self.feed, self.instrument = config, feed, instrument
         self.instrument_row, self.sessions, self.submit = instrument_row, sessions, submit
-        self.holdings = holdings
+        self.holdings, self.supervisor, self.cancel_all = holdings, supervisor, cancel_all
+        self.symbol = instrument.id.symbol
+        self.recorder, self.reconcile = recorder, reconcile
+        self.peak_equity = holdings.quote
+        self._reconciled_at: int | None = None
+        self.shared_supervisor = False  # True: started and finished by ``run_traders``
         self.strategy = get(config.strategy)
         self.params = self.strategy.params(config.params)
         self.lookback = self.strategy.lookback(self.params)
@@ -95,44 +133,227 @@ class Trader:
         self.run_state = TraderRun()
 
     async def run(self) -> TraderRun:
-        step = await self.feed.history()
-        self._add(step.bars)
-        while not step.at_end:
-            await self._on_bar()
-            step = await self.feed.step()
-            self._add(step.bars)
-        if self.config.close_at_end and self.run_state.bars:
+        sup = self.supervisor
+        if sup is None or self.shared_supervisor:
+            return await self._run()
+        await sup.start(self._carry_out)
+        try:
+            run = await self._run()
+        except BaseException:
+            await sup.finish(BotState.HALTED, "the trader loop failed")
+            raise
+        await sup.finish(BotState.STOPPED, run.stopped_by or "end of data")
+        return run
+
+    async def _run(self) -> TraderRun:
+        try:
+            return await self._trade()
+        finally:
+            self.feed.leave()  # a shared clock does not wait for an ended trader
+
+    async def _trade(self) -> TraderRun:
+        step = await self._next(first=True)
+        await self._add(step.bars)
+        while not step.at_end and not self._ended:
+            if self.supervisor is None:
+                await self._on_bar()
+            else:
+                async with self.supervisor.lock:
+                    await self._reconcile_due()
+                    await self.supervisor.dispatch(await self.supervisor.poll())
+                    if not self._ended:
+                        await self._on_bar()
+            if self._ended:
+                break
+            step = await self._next(first=False)
+            await self._add(step.bars)
+        if self.config.close_at_end and self.run_state.bars and not self._ended:
             await self._flatten()
+        if self.recorder is not None and self.run_state.bars:
+            last = self.run_state.bars[-1]
+            self._snapshot(last, force=True)
         return self.run_state
 
-    def _add(self, bars: list[Kline]) -> None:
+    def _snapshot(self, bar: Kline, *, force: bool = False) -> None:
+        assert self.recorder is not None
+        close = Decimal(repr(bar.close))
+        self.recorder.equity(
+            from_epoch_ms(bar.open_time + self.config.interval_ms),
+            self.holdings.equity(close), self.holdings.quote, self._unrealised(close),
+            self.peak_equity, force=force,
+        )  # fmt: skip
+
+    async def _reconcile_due(self) -> None:
+        every = self.config.reconcile_every_bars
+        if self.reconcile is None or self.supervisor is None or every <= 0:
+            return
+        seen = len(self.run_state.bars)
+        if self._reconciled_at is not None and seen - self._reconciled_at < every:
+            return
+        self._reconciled_at = seen
+        ok, mismatches = await self.reconcile()
+        await self.supervisor.reconciled(ok, mismatches)
+
+    @property
+    def _ended(self) -> bool:
+        return bool(self.run_state.stopped_by)
+
+    async def _next(self, *, first: bool) -> Step:
+        """The feed's next step; with a supervisor, venue errors are reported and retried."""
+        while True:
+            try:
+                step = await (self.feed.history() if first else self.feed.step())
+            except (FeedError, httpx.HTTPError) as exc:
+                if self.supervisor is None:
+                    raise
+                await self.supervisor.venue_error("feed", str(exc)[:200], "klines")
+                await asyncio.sleep(self.config.retry_s)
+                continue
+            end = self.config.end_ms
+            if end is not None and any(b.open_time >= end for b in step.bars):
+                bars = [b for b in step.bars if b.open_time < end]
+                return Step(bars, True, step.now_ms)
+            return step
+
+    @staticmethod
+    def carry_out_for_all(traders: list[Trader]) -> Callable[[Actions], Awaitable[None]]:
+        """A control command's actions for every symbol's trader of one bot."""
+
+        async def carry_out(actions: Actions) -> None:
+            for trader in traders:
+                await trader._carry_out(actions)
+
+        return carry_out
+
+    async def _carry_out(self, actions: Actions) -> None:
+        """A control command's actions (the supervisor's lock is held)."""
+        if actions.cancel_all and self.cancel_all is not None:
+            await self.cancel_all()
+        if actions.flatten:
+            await self._flatten(reason="emergency_stop" if actions.halt_breaker else "manual")
+        if actions.end_loop and self.supervisor is not None:
+            self.run_state.stopped_by = self.supervisor.status.reason
+
+    async def _add(self, bars: list[Kline]) -> None:
         for bar in bars:
             self.run_state.bars.append(bar)
-            self.run_state.equity.append(self.holdings.equity(Decimal(repr(bar.close))))
+            equity = self.holdings.equity(Decimal(repr(bar.close)))
+            self.run_state.equity.append(equity)
+            self.peak_equity = max(self.peak_equity, equity)
+        if self.supervisor is not None and bars:
+            await self._report_bars(bars)
+
+    async def _report_bars(self, bars: list[Kline]) -> None:
+        sup = self.supervisor
+        assert sup is not None
+        for bar in bars:
+            ts = from_epoch_ms(bar.open_time + self.config.interval_ms)
+            data = {"interval": self.config.interval, "open_time": bar.open_time,
+                    "open": repr(bar.open), "high": repr(bar.high), "low": repr(bar.low),
+                    "close": repr(bar.close), "volume": repr(bar.volume)}  # fmt: skip
+            await sup.bar_seen(self.symbol, data, ts)
+        last = bars[-1]
+        close = Decimal(repr(last.close))
+        ts = from_epoch_ms(last.open_time + self.config.interval_ms)
+        state = self._risk_state(close)
+        await sup.account(state)
+        unrealised = self._unrealised(close)
+        realised = sum((t.pnl for t in self.holdings.trips), Decimal(0))
+        peak = self.peak_equity
+        drawdown = (peak - state.equity) / peak * 100 if peak > 0 else Decimal(0)
+        await sup.emit(
+            "equity",
+            {"equity": state.equity, "realized_pnl": realised, "unrealized_pnl": unrealised,
+             "drawdown_pct": drawdown},
+            symbol=self.symbol, ts=ts,
+        )  # fmt: skip
+        if self.holdings.open_entry is not None:
+            await self._report_position(close, ts)
+        if self.recorder is not None:
+            self._snapshot(last)
+        if self.config.book_events:
+            try:
+                book = await self.feed.depth(20)
+            except (FeedError, httpx.HTTPError) as exc:
+                await sup.venue_error("depth", str(exc)[:200], "depth")
+            else:
+                await sup.emit("book", book, symbol=self.symbol, ts=ts)
+
+    def _unrealised(self, close: Decimal) -> Decimal:
+        entry = self.holdings.open_entry
+        if entry is None:
+            return Decimal(0)
+        return (close - entry.avg_price) * self.holdings.base
+
+    async def _report_position(self, close: Decimal, ts: Any) -> None:
+        assert self.supervisor is not None
+        entry = self.holdings.open_entry
+        await self.supervisor.emit(
+            "position",
+            {"side": "long" if entry is not None else "flat", "quantity": self.holdings.base,
+             "entry_price": entry.avg_price if entry is not None else None, "mark_price": close,
+             "unrealized_pnl": self._unrealised(close), "stop_price": None, "take_profit": None},
+            symbol=self.symbol, ts=ts,
+        )  # fmt: skip
 
     async def _on_bar(self) -> None:
         bars = self.run_state.bars
         if not bars:
             return
         window = _market(bars[-self.lookback :], self.config.interval_ms)
-        reading = latest(self.strategy, window, self.params)
+        # The strategy's own long entry/exit flags, not the collapsed action: a BUY that covers
+        # a short is no long entry. The backtest reads the flags (parity: docs/execution.md).
+        signals = self.strategy.run(window, self.params)
+        reading = live_reading(signals, window, len(window) - 1)
+        enter_long, exit_long = bool(signals.entries_long[-1]), bool(signals.exits_long[-1])
         last = bars[-1]
         close = Decimal(repr(last.close))
         step = self.instrument.lot_step
-        if reading.action is Action.BUY and self.holdings.open_entry is None:
-            budget = self.holdings.quote / (close * (1 + self.config.fee_rate))
+        if self.supervisor is not None:
+            await self._report_signal(reading, last)
+        if enter_long and self.holdings.open_entry is None:
+            if self.supervisor is not None and not self.supervisor.entries_allowed():
+                await self._entry_blocked(last)
+                return
+            spend = self.holdings.quote * self.config.fraction
+            budget = spend / (close * (1 + self.config.fee_rate))
             await self._order(OrderSide.BUY, _floor(budget, step), last, Purpose.ENTRY, reading)
-        elif reading.action is Action.SELL and self.holdings.open_entry is not None:
+        elif exit_long and self.holdings.open_entry is not None:
             await self._order(
                 OrderSide.SELL, _floor(self.holdings.base, step), last, Purpose.EXIT, reading
             )
 
-    async def _flatten(self) -> None:
+    async def _report_signal(self, reading: Any, bar: Kline) -> None:
+        assert self.supervisor is not None
+        ts = from_epoch_ms(bar.open_time + self.config.interval_ms)
+        if self.recorder is not None:
+            self.recorder.signal(str(reading.action), reading.score, list(reading.reasons), ts)
+        await self.supervisor.emit(
+            "signal",
+            {"action": str(reading.action).upper(), "strategy": self.config.strategy,
+             "score": reading.score, "reasons": list(reading.reasons)},
+            symbol=self.symbol, ts=from_epoch_ms(bar.open_time + self.config.interval_ms),
+        )  # fmt: skip
+
+    async def _entry_blocked(self, bar: Kline) -> None:
+        """A buy signal while paused or halted: recorded as a refusal, nothing sent."""
+        assert self.supervisor is not None
+        state, reason = self.supervisor.status.state, self.supervisor.status.reason
+        halts = self.supervisor.active_halts()
+        why = "; ".join(halts) if halts else f"bot {state.value}: {reason}"
+        decided_at = from_epoch_ms(bar.open_time + self.config.interval_ms)
+        self._refused(decided_at, {"purpose": "entry", "reason": "signal", "blocked": why})
+        await self.supervisor.emit(
+            "risk", {"approved": False, "check": "bot_state", "reasons": [why]},
+            symbol=self.symbol, ts=decided_at,
+        )  # fmt: skip
+
+    async def _flatten(self, reason: str = "end_of_data") -> None:
         if self.holdings.open_entry is None:
             return
         last = self.run_state.bars[-1]
         qty = _floor(self.holdings.base, self.instrument.lot_step)
-        await self._order(OrderSide.SELL, qty, last, Purpose.FLATTEN, None, reason="end_of_data")
+        await self._order(OrderSide.SELL, qty, last, Purpose.FLATTEN, None, reason=reason)
         self.run_state.equity[-1] = self.holdings.equity(Decimal(repr(last.close)))
 
     async def _order(
@@ -159,11 +380,18 @@ class Trader:
             decided_at,
         )  # fmt: skip
         why["pre_check"] = verdict.summary()
+        if self.supervisor is not None:
+            await self.supervisor.emit(
+                "risk",
+                {"approved": verdict.approved, "check": "pre_trade",
+                 "reasons": [str(r) for r in verdict.refusals] or [verdict.summary()]},
+                symbol=inst.id.symbol, ts=decided_at,
+            )  # fmt: skip
         if not verdict.approved:
             self._refused(decided_at, why)
             return
         client_id = mint_client_order_id(
-            bot_id=cfg.bot_id,
+            bot_id=cfg.id_key,
             bar_time=from_epoch_ms(bar.open_time),
             symbol=inst.id.symbol,
             purpose=purpose,
@@ -181,6 +409,35 @@ class Trader:
             status, fills = intents.order_fills(session, client_id, reason)
         self.run_state.orders.append((client_id, status))
         self.holdings.apply(fills)
+        if self.recorder is not None:
+            self.recorder.after_order(self.holdings)
+        if self.supervisor is not None:
+            await self._report_order(intent, status, fills, close, decided_at)
+
+    async def _report_order(
+        self, intent: intents.Intent, status: str, fills: OrderFills, close: Decimal, ts: Any
+    ) -> None:
+        sup = self.supervisor
+        assert sup is not None
+        symbol = self.symbol
+        await sup.emit(
+            "order",
+            {"client_order_id": intent.client_order_id, "side": intent.side, "type": "market",
+             "status": status, "quantity": intent.quantity, "price": None, "stop_price": None,
+             "purpose": intent.purpose, "reason": intent.reason},
+            symbol=symbol, ts=ts,
+        )  # fmt: skip
+        for i, f in enumerate(fills.fills):
+            await sup.emit(
+                "fill",
+                {"client_order_id": intent.client_order_id, "trade_id": f"{i}", "side": intent.side,
+                 "price": f.price, "quantity": f.qty, "fee": f.fee, "fee_asset": f.fee_asset,
+                 "is_maker": False},
+                symbol=symbol, ts=from_epoch_ms(f.ts_ms),
+            )  # fmt: skip
+        if status == "rejected":
+            await sup.venue_error("rejected", f"order {intent.client_order_id}", "order")
+        await self._report_position(close, ts)
 
     def _refused(self, ts: Any, why: dict[str, Any]) -> None:
         self.run_state.refusals += 1
@@ -201,13 +458,14 @@ class Trader:
                     mark_price=Price(close),
                 ),
             )
-        return RiskState(
+        state = RiskState(
             equity=equity,
             starting_equity=self.starting_equity,
-            peak_equity=max(equity, self.starting_equity),
+            peak_equity=max(equity, self.peak_equity),
             day_start_equity=equity,
             positions=positions,
         )
+        return state if self.supervisor is None else self.supervisor.risk_state(state)
 
 
 def _floor(value: Decimal, step: Decimal) -> Decimal:

@@ -19,6 +19,14 @@
 The bot id is ``replay-<run id>``: client order ids are unique per run, and the sim's order
 and trade ids (which restart at 1 with every sim) are recorded as ``<run id>:<id>``, so
 replays can share one database.
+
+**From a bot config** (``request.bot``, ``tradingbot run --config bots/NAME.yaml --mode
+replay``): the bot id is the config's ``id`` (its events, status hash, ``bots`` row and control
+stream), the client ids are minted from ``<id>:<run id>`` (unique per run, as above); the
+trader runs under a ``Supervisor`` (control commands, breaker halts, events, heartbeat);
+``start`` starts the sim's replay clock there (the bars before it are the warm-up), ``end``
+stops the trader at the first bar opening at or after it; ``speed`` > 0 paces the bars at that
+many times real time (``speed`` 0: as fast as the trader keeps up).
 """
 
 from __future__ import annotations
@@ -28,8 +36,9 @@ import contextlib
 import json
 import tempfile
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,6 +52,7 @@ from ai_engine.backtest.config import BacktestConfig
 from ai_engine.backtest.metrics import compute_metrics
 from ai_engine.backtest.report_json import result_to_json
 from ai_engine.backtest.result import BacktestResult, Trades
+from ai_engine.domain import to_epoch_ms
 from ai_engine.domain.errors import DomainValueError
 from ai_engine.marketdata.importer import expand_paths, import_files
 from ai_engine.marketdata.intervals import interval_ms
@@ -54,11 +64,16 @@ from ai_engine.risk.profiles import load_profile
 from ai_engine.settings import Settings
 from ai_engine.store import db as store_db
 from ai_engine.strategies import StrategyParamError, UnknownStrategy, get
-from ai_engine.trader.feed import ClockSteppedFeed
+from ai_engine.trader import drift
+from ai_engine.trader.bot_config import BotConfig
+from ai_engine.trader.feed import ClockSteppedFeed, SteppedClock
 from ai_engine.trader.holdings import Holdings, RoundTrip
 from ai_engine.trader.intents import ensure_instrument
 from ai_engine.trader.loop import Trader, TraderConfig, TraderRun
+from ai_engine.trader.records import Recorder
+from ai_engine.trader.supervisor import supervised
 
+ZERO = Decimal(0)
 UNRESTRICTED = "unrestricted"  # no limits but the venue's: what the backtest does
 KEY, SECRET = "replay-key", "replay-secret"  # the sim account's local key pair
 MODES = ("replay", "paper", "testnet", "live")
@@ -77,6 +92,10 @@ class ReplayRequest:
     fee: Decimal = Decimal("0.001")
     risk_profile: str = UNRESTRICTED
     order_timeout_s: float = 60.0
+    bot: BotConfig | None = None  # a bot config: supervised, events, control (docstring)
+    start: datetime | None = None
+    end: datetime | None = None
+    speed: float = 0.0  # 0: as fast as possible; x: x times real time
 
 
 @dataclass
@@ -91,15 +110,21 @@ class ReplayOutcome:
     venue_balances: dict[str, Decimal]  # the sim account at the end (base, quote)
     venue_orders: dict[str, int] = field(default_factory=dict)  # client id -> order ids seen
     faults_fired: int = 0  # how often the posted fault rules fired
+    runs: dict[str, TraderRun] = field(default_factory=dict)  # every symbol's (multi-symbol)
+    books: dict[str, Holdings] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class _Plan:
-    symbol: str
+    symbols: tuple[str, ...]
     interval: str
     interval_ms: int
     params: dict[str, object]
     limits: RiskLimits
+
+    @property
+    def symbol(self) -> str:
+        return self.symbols[0]
 
 
 def check_request(request: ReplayRequest) -> _Plan:
@@ -129,13 +154,42 @@ def check_request(request: ReplayRequest) -> _Plan:
     except (DomainValueError, OSError) as exc:
         raise ReplayError(f"data: {exc}") from None
     keys = {f.key for f in files}
-    if len(keys) != 1 or next(iter(keys)).kind is not DataKind.BARS:
-        labels = ", ".join(sorted(k.label for k in keys)) or "nothing"
+    bot = request.bot
+    labels = ", ".join(sorted(k.label for k in keys)) or "nothing"
+    several = bot is not None and len(bot.symbols) > 1
+    if (
+        not keys
+        or any(k.kind is not DataKind.BARS for k in keys)
+        or (len(keys) != 1 and not several)
+    ):
         raise ReplayError(f"data must be kline files of one series; got {labels}")
-    key = next(iter(keys))
-    if str(key.market) != "spot":
-        raise ReplayError(f"replay trades spot only for now; the files are {key.label}")
-    if request.risk_profile == UNRESTRICTED:
+    if len({(k.symbol, str(k.interval), str(k.market)) for k in keys}) != len(keys):
+        raise ReplayError(f"data must be one series per symbol; got {labels}")
+    key = sorted(keys, key=lambda k: k.label)[0]
+    for k in keys:
+        if str(k.market) != "spot":
+            raise ReplayError(f"replay trades spot only for now; the files are {k.label}")
+        if str(k.interval) != str(key.interval):
+            raise ReplayError(f"data: the series must share one interval; got {labels}")
+    symbols = tuple(sorted(k.symbol for k in keys))
+    if bot is not None:
+        if set(bot.symbols) != set(symbols):
+            raise ReplayError(
+                f"{bot.source}: symbols: the config names {', '.join(bot.symbols)}, the "
+                f"files are {', '.join(symbols)}"
+            )
+        symbols = bot.symbols
+        if bot.interval != str(key.interval):
+            raise ReplayError(
+                f"{bot.source}: interval: {bot.interval}, the files are {key.interval} bars"
+            )
+        if bot.market != "spot":
+            raise ReplayError(f"{bot.source}: market: replay trades spot only for now")
+    if request.start and request.end and request.end <= request.start:
+        raise ReplayError(f"--end {request.end.isoformat()} is not after --start")
+    if bot is not None:
+        limits = bot.limits
+    elif request.risk_profile == UNRESTRICTED:
         limits = RiskLimits(name=UNRESTRICTED, require_stop=False)
     else:
         try:
@@ -143,7 +197,7 @@ def check_request(request: ReplayRequest) -> _Plan:
         except DomainValueError as exc:
             raise ReplayError(f"risk profile: {exc}") from None
     interval = str(key.interval)
-    return _Plan(key.symbol, interval, interval_ms(interval), params, limits)
+    return _Plan(symbols, interval, interval_ms(interval), params, limits)
 
 
 def run_replay(
@@ -153,11 +207,13 @@ def run_replay(
     redis_url: str,
     settings: Settings | None = None,
     faults: Sequence[Mapping[str, Any]] = (),
+    on_started: Callable[[str], None] | None = None,
 ) -> ReplayOutcome:
     """The replay of the module docstring (the database must be migrated to head).
 
     ``faults``: sim fault rules (``POST /sim/faults``, docs/sim-exchange.md) posted once the
-    sim is up: a fault drill of the order path.
+    sim is up: a fault drill of the order path. ``on_started(base_url)``: called once the sim
+    is up (a drill that injects faults mid-run posts them there).
     """
     from celery.contrib.testing.worker import start_worker  # type: ignore[import-untyped]
 
@@ -169,19 +225,30 @@ def run_replay(
 
     plan = check_request(request)
     run_id = uuid.uuid4().hex[:12]
-    bot_id = f"replay-{run_id}"
+    bot_id = request.bot.id if request.bot is not None else f"replay-{run_id}"
     settings = settings or Settings()
     with tempfile.TemporaryDirectory(prefix="tradingbot-replay-") as tmp:
         store = Path(tmp)
         import_files(expand_paths(list(request.data)), store)
         quote = "USDT" if plan.symbol.endswith("USDT") else plan.symbol[-4:]
+        if any(not s.endswith(quote) for s in plan.symbols):
+            raise ReplayError(f"symbols must share one quote asset ({quote}): {plan.symbols}")
         config = SimConfig(
             data_dir=store,
-            symbols=(plan.symbol,),
+            symbols=plan.symbols,
+            start=request.start,
             speed=0.0,
             accounts=(AccountSpec(api_key=KEY, secret=SECRET, balances=((quote, request.cash),)),),
             fees=FeeRates(maker=request.fee, taker=request.fee),
-            book=BookParams(half_spread_bps=Decimal(0), levels=1, depth_fraction=Decimal(1)),
+            # The one fill rule (docs/execution.md, "Parity"): an order sent at a bar's close
+            # fills at the next bar's open, the backtest's fill, with no slippage.
+            book=BookParams(
+                half_spread_bps=Decimal(0),
+                levels=1,
+                depth_fraction=Decimal(1),
+                min_half_spread_ticks=0,
+            ),
+            book_at_next_open=True,
             # Stepping bar by bar is one kline request per bar, at machine speed: Binance's
             # weight limit per wall-clock minute would throttle a replay, not protect anything.
             weight_limit=10**9,
@@ -197,6 +264,8 @@ def run_replay(
                     posted = httpx.post(f"{base_url}/sim/faults", json=list(faults))
                     if posted.status_code != 201:
                         raise ReplayError(f"faults: the sim refused them: {posted.text[:200]}")
+                if on_started is not None:
+                    on_started(base_url)
 
                 async def connect() -> Any:
                     return await connect_sim_spot(base_url, credentials)
@@ -219,12 +288,14 @@ def run_replay(
 
                     outcome = asyncio.run(
                         _trade(request, plan, run_id, bot_id, base_url, credentials, engine,
-                               submit, quote)
+                               submit, quote, redis_url)
                     )  # fmt: skip
                 outcome.venue_orders, outcome.faults_fired = _venue_view(base_url)
                 return outcome
         finally:
             engine.dispose()
+            if orders_config is not None:
+                orders_config.close()  # the worker's warm venue clients (workers/orders.py)
             for worker_engine in orders_config.engines.values() if orders_config else ():
                 worker_engine.dispose()
             close_celery(app)
@@ -260,74 +331,188 @@ def _venue_view(base_url: str) -> tuple[dict[str, int], int]:
 
 async def _trade(
     request: ReplayRequest, plan: _Plan, run_id: str, bot_id: str, base_url: str,
-    credentials: Any, engine: Any, submit: Any, quote: str,
+    credentials: Any, engine: Any, submit: Any, quote: str, redis_url: str = "",
 ) -> ReplayOutcome:  # fmt: skip
+    """One trader per symbol, sharing the sim's stepped clock, the account (its quote split
+    evenly between them) and, for a bot config, one supervisor."""
     from ai_engine.venues.sim import connect_sim_spot
 
     venue = await connect_sim_spot(base_url, credentials)
+    redis = None
     try:
-        (instrument,) = await venue.instruments([plan.symbol])
-        with Session(engine) as session:
-            row = ensure_instrument(session, instrument)
-        holdings = Holdings(instrument.base_asset, instrument.quote_asset, quote=request.cash)
-        config = TraderConfig(
-            bot_id=bot_id, run_id=run_id, strategy=request.strategy, params=plan.params,
-            interval_ms=plan.interval_ms, fee_rate=request.fee,
-            risk_profile=plan.limits.name, limits=plan.limits,
-        )  # fmt: skip
-        async with httpx.AsyncClient(timeout=30.0) as http:
-            feed = ClockSteppedFeed(http, base_url, plan.symbol, plan.interval)
-            trader = Trader(
-                config, feed=feed, instrument=instrument, instrument_row=row,
-                sessions=lambda: Session(engine), submit=submit, holdings=holdings,
-            )  # fmt: skip
-            run = await trader.run()
-        account = await venue.account()
-        balances = {
-            asset: account.balance(asset).total
-            for asset in (instrument.base_asset, instrument.quote_asset)
+        instruments = await venue.instruments(list(plan.symbols))
+        by_symbol = {i.id.symbol: i for i in instruments}
+        bot = request.bot
+        share = request.cash / len(plan.symbols)
+        pace_s = plan.interval_ms / 1000 / request.speed if request.speed > 0 else 0.0
+        supervisor = None
+        if bot is not None:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(redis_url)
+            supervisor = supervised(bot, "replay", redis, lambda: Session(engine))
+        books = {
+            s: Holdings(by_symbol[s].base_asset, by_symbol[s].quote_asset, quote=share)
+            for s in plan.symbols
         }
+
+        async def reconcile() -> tuple[bool, list[str]]:
+            """``trader.reconcile`` (open orders, working orders by client id, balances)
+            with the books' balances expected; any mismatch halts (nothing adopted: the
+            books would not follow)."""
+            from ai_engine.execution.reconciliation import Policy, ReconciliationPolicy
+            from ai_engine.trader.reconcile import reconcile as reconcile_bot
+
+            expected: dict[str, Decimal] = {}
+            for book in books.values():
+                expected[book.base_asset] = expected.get(book.base_asset, ZERO) + book.base
+                expected[book.quote_asset] = expected.get(book.quote_asset, ZERO) + book.quote
+            report = await reconcile_bot(
+                venue, lambda: Session(engine), bot_id,
+                ReconciliationPolicy(unknown_orders=Policy.HALT, positions=Policy.HALT,
+                                     balances=Policy.HALT),
+                instruments=[by_symbol[s].id for s in plan.symbols],
+                expected_balances=expected, id_prefix=f"{run_id}:",
+            )  # fmt: skip
+            return report.ok, report.lines()
+
+        async with httpx.AsyncClient(timeout=30.0) as http:
+            clock = SteppedClock(http, base_url, parties=len(plan.symbols), pace_s=pace_s)
+            traders: dict[str, Trader] = {}
+            for symbol in plan.symbols:
+                instrument = by_symbol[symbol]
+                with Session(engine) as session:
+                    row = ensure_instrument(session, instrument)
+                config = TraderConfig(
+                    bot_id=bot_id, run_id=run_id, strategy=request.strategy,
+                    params=plan.params, interval_ms=plan.interval_ms, fee_rate=request.fee,
+                    interval=plan.interval, risk_profile=plan.limits.name, limits=plan.limits,
+                    order_key=f"{bot_id}:{run_id}" if bot is not None else None,
+                    fraction=bot.fraction if bot is not None else Decimal(1),
+                    end_ms=to_epoch_ms(request.end) if request.end is not None else None,
+                    book_events=bot.book_events if bot is not None else False,
+                )  # fmt: skip
+                recorder = None
+                if bot is not None:
+                    recorder = Recorder(
+                        lambda: Session(engine), bot_id=bot_id, run_id=run_id,
+                        instrument_row=row, interval=plan.interval, strategy=request.strategy,
+                    )  # fmt: skip
+
+                async def cancel_all(instrument_id: Any = instrument.id) -> None:
+                    await venue.cancel_all(instrument_id)
+
+                traders[symbol] = Trader(
+                    config, feed=ClockSteppedFeed(http, base_url, symbol, plan.interval,
+                                                  clock=clock),
+                    instrument=instrument, instrument_row=row,
+                    sessions=lambda: Session(engine), submit=submit, holdings=books[symbol],
+                    supervisor=supervisor, cancel_all=cancel_all, recorder=recorder,
+                    reconcile=reconcile if bot is not None else None,
+                )  # fmt: skip
+            runs = await run_traders(list(traders.values()), supervisor)
+        account = await venue.account()
+        assets = {quote, *(by_symbol[s].base_asset for s in plan.symbols)}
+        balances = {asset: account.balance(asset).total for asset in assets}
     finally:
         await venue.close()
-    document = _document(request, plan, run_id, bot_id, run, holdings)
+        if redis is not None:
+            await redis.aclose()
+    first = plan.symbol
+    document = _document(request, plan, run_id, bot_id, runs, books)
+    with Session(engine) as session:  # what `tradingbot drift --run` re-runs (trader/drift.py)
+        drift.record_run(session, run_id, drift.describe(request, plan))
     return ReplayOutcome(
-        run_id, bot_id, plan.symbol, document, run, list(holdings.trips), holdings, balances
-    )
+        run_id, bot_id, first, document, runs[first], list(books[first].trips), books[first],
+        balances, runs=runs, books=books,
+    )  # fmt: skip
+
+
+async def run_traders(traders: list[Trader], supervisor: Any) -> dict[str, TraderRun]:
+    """Run the traders together under one supervisor (started and finished once)."""
+    if len(traders) == 1:
+        return {traders[0].symbol: await traders[0].run()}
+    from ai_engine.trader.control import BotState
+
+    for trader in traders:
+        trader.shared_supervisor = True
+    if supervisor is not None:
+        await supervisor.start(traders[0].carry_out_for_all(traders))
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = {t.symbol: group.create_task(t.run()) for t in traders}
+    except BaseException:
+        if supervisor is not None:
+            await supervisor.finish(BotState.HALTED, "a trader loop failed")
+        raise
+    runs = {symbol: task.result() for symbol, task in tasks.items()}
+    if supervisor is not None:
+        stopped = next((r.stopped_by for r in runs.values() if r.stopped_by), "")
+        await supervisor.finish(BotState.STOPPED, stopped or "end of data")
+    return runs
+
+
+async def balances_agree(venue: Any, books: list[Holdings]) -> tuple[bool, list[str]]:
+    """The bot's tracked balances against the venue's account (the replay's reconciliation
+    until ``trader/reconcile.py`` is wired): every difference named with both numbers. The
+    quote asset is shared by the symbols' traders: their quote balances are summed."""
+    account = await venue.account()
+    mismatches = []
+    ours_by_asset: dict[str, Decimal] = {}
+    for book in books:
+        ours_by_asset[book.base_asset] = ours_by_asset.get(book.base_asset, ZERO) + book.base
+        ours_by_asset[book.quote_asset] = ours_by_asset.get(book.quote_asset, ZERO) + book.quote
+    for asset, ours in sorted(ours_by_asset.items()):
+        theirs = account.balance(asset).total
+        if abs(theirs - ours) > Decimal("1e-8"):
+            mismatches.append(f"{asset}: records {ours}, venue {theirs}")
+    return not mismatches, mismatches
 
 
 def _document(
-    request: ReplayRequest, plan: _Plan, run_id: str, bot_id: str, run: TraderRun,
-    holdings: Holdings,
+    request: ReplayRequest, plan: _Plan, run_id: str, bot_id: str, runs: dict[str, TraderRun],
+    books: dict[str, Holdings],
 ) -> dict[str, Any]:  # fmt: skip
-    """The run as ``tradingbot backtest --json`` writes a backtest (``report_json``)."""
-    trips, quote = holdings.trips, holdings.quote_asset
+    """The run as ``tradingbot backtest --json`` writes a backtest (``report_json``): the trades
+    of every symbol (in the order they closed), the equity summed over the symbols' books."""
+    symbols = list(plan.symbols)
+    trips = sorted(
+        ((symbols.index(s), t) for s in symbols for t in books[s].trips),
+        key=lambda item: (item[1].exit.fills[0].ts_ms, item[0]),
+    )
+    quote = books[symbols[0]].quote_asset
 
     def col(values: list[Any], dtype: Any) -> Any:
         return np.asarray(values, dtype=dtype)
 
     trades = Trades(
-        symbol=col([0] * len(trips), np.int64),
+        symbol=col([i for i, _ in trips], np.int64),
         side=col([1] * len(trips), np.int64),
-        entry_time=col([t.entry.fills[0].ts_ms for t in trips], np.int64),
-        exit_time=col([t.exit.fills[0].ts_ms for t in trips], np.int64),
-        entry_price=col([float(t.entry.avg_price) for t in trips], np.float64),
-        exit_price=col([float(t.exit.avg_price) for t in trips], np.float64),
-        quantity=col([float(t.entry.qty) for t in trips], np.float64),
-        entry_fee=col([float(t.entry.fee_in_quote(quote)) for t in trips], np.float64),
-        exit_fee=col([float(t.exit.fee_in_quote(quote)) for t in trips], np.float64),
+        entry_time=col([t.entry.fills[0].ts_ms for _, t in trips], np.int64),
+        exit_time=col([t.exit.fills[0].ts_ms for _, t in trips], np.int64),
+        entry_price=col([float(t.entry.avg_price) for _, t in trips], np.float64),
+        exit_price=col([float(t.exit.avg_price) for _, t in trips], np.float64),
+        quantity=col([float(t.entry.qty) for _, t in trips], np.float64),
+        entry_fee=col([float(t.entry.fee_in_quote(quote)) for _, t in trips], np.float64),
+        exit_fee=col([float(t.exit.fee_in_quote(quote)) for _, t in trips], np.float64),
         funding=col([0.0] * len(trips), np.float64),
-        pnl=col([float(t.pnl) for t in trips], np.float64),
+        pnl=col([float(t.pnl) for _, t in trips], np.float64),
         entry_reason=col([kc.ENTRY_SIGNAL] * len(trips), np.int64),
         exit_reason=col(
-            [kc.EXIT_END if t.exit.reason == "end_of_data" else kc.EXIT_SIGNAL for t in trips],
+            [kc.EXIT_END if t.exit.reason == "end_of_data" else kc.EXIT_SIGNAL for _, t in trips],
             np.int64,
         ),
     )
+    first = runs[symbols[0]]
+    length = min(len(r.equity) for r in runs.values())
+    equity = [
+        float(sum((runs[s].equity[i] for s in symbols), ZERO)) for i in range(length)
+    ]  # the symbols' bars share the sim's clock: index i is the same bar time in each
     fee = float(request.fee)
     result = BacktestResult(
-        symbols=(plan.symbol,),
-        open_time=col([b.open_time for b in run.bars], np.int64),
-        equity=col([float(e) for e in run.equity], np.float64),
+        symbols=tuple(symbols),
+        open_time=col([b.open_time for b in first.bars[:length]], np.int64),
+        equity=col(equity, np.float64),
         trades=trades,
         config=BacktestConfig(cash=float(request.cash), fee_maker=fee, fee_taker=fee),
         interval_ms=plan.interval_ms,
@@ -341,7 +526,8 @@ def _document(
         "params": plan.params,
         "data": [str(p) for p in request.data],
         "risk_profile": plan.limits.name,
-        "orders": len(run.orders),
-        "refused": run.refusals,
+        "orders": sum(len(r.orders) for r in runs.values()),
+        "refused": sum(r.refusals for r in runs.values()),
+        "stopped_by": next((r.stopped_by for r in runs.values() if r.stopped_by), ""),
     }
     return result_to_json(result, compute_metrics(result), run=info)

@@ -1,0 +1,135 @@
+"""What a supervised bot writes to PostgreSQL besides its orders: signals, positions, closed
+round trips and equity snapshots (docs/trading.md, "What is recorded").
+
+* ``signals``: every BUY or SELL reading (HOLD bars are in the event stream only: one row per
+  bar per bot would be the bar table again), with score and reasons;
+* ``positions``: the bot's row per instrument, upserted after every order (quantity, average
+  entry, realised P&L and fees so far; ``funding`` stays 0 on spot);
+* ``trades``: each closed round trip (entry and exit times and prices, fees in quote, P&L net
+  of fees, exit reason in the store's vocabulary, the entry and exit order rows);
+* ``equity_snapshots``: equity, cash, unrealised P&L and drawdown (fraction of the peak), every
+  ``every_bars`` bars and at the end. Keyed by (bot, time): a replay of the same bot over the
+  same bars overwrites its earlier run's snapshots (upsert).
+
+Money is Decimal throughout; a failed write raises (the record is not optional).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from ai_engine.domain import from_epoch_ms
+from ai_engine.store.orders import Order as OrderRow
+from ai_engine.store.portfolio import EquitySnapshot, Position, Trade
+from ai_engine.store.signals import Signal
+from ai_engine.trader.holdings import Holdings, RoundTrip
+
+ZERO = Decimal(0)
+EXIT_REASONS = {  # the trader's order reason -> the trades table's exit_reason
+    "signal": "signal",
+    "end_of_data": "end_of_data",
+    "emergency_stop": "emergency_stop",
+    "manual": "manual",
+}
+
+
+class Recorder:
+    def __init__(
+        self, sessions: Callable[[], Any], *, bot_id: str, run_id: str, instrument_row: int,
+        interval: str, strategy: str, every_bars: int = 1,
+    ) -> None:  # fmt: skip
+        self.sessions, self.bot_id, self.run_id = sessions, bot_id, run_id
+        self.instrument_row, self.interval, self.strategy = instrument_row, interval, strategy
+        self.every_bars = every_bars
+        self._bars = 0
+        self._trips = 0
+
+    def signal(self, action: str, score: float | None, reasons: list[str], ts: datetime) -> None:
+        if action.lower() not in ("buy", "sell"):
+            return
+        with self.sessions() as session:
+            session.add(
+                Signal(
+                    ts=ts, instrument_id=self.instrument_row, interval=self.interval,
+                    strategy=self.strategy, bot_id=self.bot_id, action=action.lower(),
+                    score=score if score is not None else float("nan"),
+                    reasons={"reasons": reasons, "run_id": self.run_id},
+                )
+            )  # fmt: skip
+            session.commit()
+
+    def after_order(self, holdings: Holdings) -> None:
+        """Upsert the position; write the round trips closed since the last call."""
+        trips = holdings.trips[self._trips :]
+        self._trips = len(holdings.trips)
+        realised = sum((t.pnl for t in holdings.trips), ZERO)
+        fees = sum(
+            (t.entry.fee_in_quote(holdings.quote_asset) + t.exit.fee_in_quote(holdings.quote_asset)
+             for t in holdings.trips),
+            ZERO,
+        )  # fmt: skip
+        entry = holdings.open_entry
+        qty = holdings.base if entry is not None and holdings.base > 0 else ZERO
+        values = {
+            "side": "long" if qty > 0 else "flat", "qty": qty,
+            "avg_entry": entry.avg_price if entry is not None and qty > 0 else ZERO,
+            "realised_pnl": realised, "fees": fees,
+        }  # fmt: skip
+        with self.sessions() as session:
+            statement = insert(Position).values(
+                bot_id=self.bot_id, instrument_id=self.instrument_row, **values
+            )
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["bot_id", "instrument_id"], set_=values
+                )
+            )
+            for trip in trips:
+                session.add(self._trade(session, trip, holdings.quote_asset))
+            session.commit()
+
+    def _trade(self, session: Any, trip: RoundTrip, quote: str) -> Trade:
+        ids = dict(
+            session.execute(
+                select(OrderRow.client_order_id, OrderRow.id).where(
+                    OrderRow.client_order_id.in_(
+                        [trip.entry.client_order_id, trip.exit.client_order_id]
+                    )
+                )
+            ).all()
+        )
+        return Trade(
+            bot_id=self.bot_id, run_id=self.run_id, instrument_id=self.instrument_row,
+            side="long", qty=trip.entry.qty,
+            entry_time=from_epoch_ms(trip.entry.fills[0].ts_ms),
+            entry_price=trip.entry.avg_price,
+            exit_time=from_epoch_ms(trip.exit.fills[-1].ts_ms),
+            exit_price=trip.exit.avg_price,
+            fees=trip.entry.fee_in_quote(quote) + trip.exit.fee_in_quote(quote),
+            pnl_net=trip.pnl, exit_reason=EXIT_REASONS.get(trip.exit.reason, "manual"),
+            entry_order_id=ids.get(trip.entry.client_order_id),
+            exit_order_id=ids.get(trip.exit.client_order_id),
+        )  # fmt: skip
+
+    def equity(
+        self, ts: datetime, equity: Decimal, cash: Decimal, unrealised: Decimal, peak: Decimal,
+        *, force: bool = False,
+    ) -> None:  # fmt: skip
+        self._bars += 1
+        if not force and self._bars % self.every_bars:
+            return
+        drawdown = (peak - equity) / peak if peak > 0 and equity < peak else ZERO
+        values = {"equity": equity, "cash": cash, "unrealised": unrealised,
+                  "drawdown": min(drawdown, Decimal(1))}  # fmt: skip
+        with self.sessions() as session:
+            statement = insert(EquitySnapshot).values(ts=ts, bot_id=self.bot_id, **values)
+            session.execute(
+                statement.on_conflict_do_update(index_elements=["bot_id", "ts"], set_=values)
+            )
+            session.commit()
