@@ -63,25 +63,49 @@ def test_health_and_candles_over_http(api_server: str) -> None:
     assert len(candles.json()["candles"]) == 5
 
 
-async def test_event_socket_over_tcp(api_server: str, service_urls: ServiceUrls) -> None:
-    """A real WebSocket client gets an event published to Redis by another connection."""
+_WS_CLIENT = """
+import asyncio, json, sys
+import websockets
+
+async def main(url, token):
+    auth = {"Authorization": "Bearer " + token}
+    async with websockets.connect(url, additional_headers=auth) as ws:
+        print(await ws.recv(), flush=True)  # the subscription
+        print(await asyncio.wait_for(ws.recv(), 20), flush=True)
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_event_socket_over_tcp(api_server: str, service_urls: ServiceUrls) -> None:
+    """A real WebSocket client (its own process: nothing of this test process's libraries in
+    between) gets an event published to Redis by another connection."""
     import json
     from datetime import UTC, datetime
 
-    import websockets
-    from redis.asyncio import Redis
+    from redis import Redis
 
-    from ai_engine.events import EngineEvent, apublish
+    from ai_engine.events import EngineEvent, publish
 
     url = api_server.replace("http://", "ws://") + "/api/v1/events?types=fill"
+    client = subprocess.Popen(
+        [sys.executable, "-c", _WS_CLIENT, url, TOKEN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     redis = Redis.from_url(service_urls.redis_url)
     try:
-        async with websockets.connect(url, additional_headers=AUTH) as ws:
-            hello = json.loads(await ws.recv())
-            assert hello["type"] == "subscribed"
-            event = EngineEvent("fill", {"price": "42000.5"}, datetime.now(UTC), "b", "BTCUSDT")
-            entry_id = await apublish(redis, event)
-            got = json.loads(await ws.recv())
+        assert client.stdout is not None
+        hello = json.loads(client.stdout.readline())
+        assert hello["type"] == "subscribed"
+        event = EngineEvent("fill", {"price": "42000.5"}, datetime.now(UTC), "b", "BTCUSDT")
+        entry_id = publish(redis, event)
+        got = json.loads(client.stdout.readline())
         assert (got["id"], got["data"]) == (entry_id, {"price": "42000.5"})
+        assert client.wait(timeout=20) == 0
     finally:
-        await redis.aclose()
+        redis.close()
+        if client.poll() is None:
+            client.kill()
+        client.communicate(timeout=10)

@@ -139,6 +139,6 @@ def test_trades_reimport_and_time_order(store: Path) -> None:
 
 def test_expand_paths_walks_folders() -> None:
     found = expand_paths([SAMPLE / "spot", BTC_23])
-    assert len(found) == 7
+    assert len(found) == 8  # the 7 spot files (6 days, the two-week BTCUSDT slice) and BTC_23
     assert found[-1] == BTC_23
     assert all(p.name.endswith(".csv.gz") for p in found)

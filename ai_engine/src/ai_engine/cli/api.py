@@ -39,4 +39,5 @@ def serve(
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level=settings.log_level.lower(),
+        ws="websockets-sansio",  # WS /api/v1/events; never silently "none" (404 on upgrade)
     )

@@ -32,7 +32,6 @@ many times real time (``speed`` 0: as fast as the trader keeps up).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import tempfile
 import uuid
@@ -298,23 +297,7 @@ def run_replay(
                 orders_config.close()  # the worker's warm venue clients (workers/orders.py)
             for worker_engine in orders_config.engines.values() if orders_config else ():
                 worker_engine.dispose()
-            close_celery(app)
-            _forget_pools(app)
-
-
-def _forget_pools(app: Any) -> None:
-    """Drop this broker's entries from kombu's process-wide pool groups. ``close_celery``
-    closed those pools, and kombu keys them by URL: the next app on the same broker in this
-    process (a second replay) would otherwise be handed the closed pool."""
-    from kombu import pools
-
-    connection = app.connection_for_write()
-    try:
-        for group in (pools.producers, pools.connections):
-            with contextlib.suppress(KeyError):
-                del group[connection]
-    finally:
-        connection.release()
+            close_celery(app)  # also drops kombu's process-wide pools for this broker
 
 
 def _venue_view(base_url: str) -> tuple[dict[str, int], int]:

@@ -16,6 +16,7 @@ with the URLs of ``tradingbot services up`` when none are configured.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,10 +85,16 @@ def make_celery(
 
 def close_celery(app: Any) -> None:
     """Close what ``app`` opened in this thread: broker connections and the result backend's
-    Redis client (``app.close()`` alone drops the pool without closing its sockets)."""
+    Redis client (``app.close()`` alone drops the pool without closing its sockets).
+
+    kombu keeps its pools in process-wide groups keyed by broker URL, so the closed pools are
+    also dropped from those groups: the next app on the same broker in this process (a second
+    replay, the next test) would otherwise be handed a closed pool ("Acquire on closed pool").
+    """
     pool = app._pool
     if pool is not None:
         pool.force_close_all()
+        _forget_pools(app)
     backend = app._backend_cache or getattr(app._local, "backend", None)
     if backend is not None:
         consumer = getattr(backend, "result_consumer", None)
@@ -99,6 +106,18 @@ def close_celery(app: Any) -> None:
             client.close()
             client.connection_pool.disconnect()
     app.close()
+
+
+def _forget_pools(app: Any) -> None:
+    from kombu import pools
+
+    connection = app.connection_for_write()
+    try:
+        for group in (pools.producers, pools.connections):
+            with contextlib.suppress(KeyError):
+                del group[connection]
+    finally:
+        connection.release()
 
 
 def context_of(app: Any) -> WorkerContext:
