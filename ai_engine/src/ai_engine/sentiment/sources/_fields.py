@@ -1,12 +1,39 @@
-"""Reading one field of one news item, with errors that name the source, item and field."""
+"""Reading a JSON news payload and one field of one item, with errors that name the source,
+item and field. ``collect`` keeps every item that parses and names every one that does not."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ai_engine.sentiment.articles import BadNewsItem
+from ai_engine.sentiment.articles import Article, BadNewsItem, Parsed
+
+ReadItem = Callable[[dict[str, Any], int, datetime], Article]
+
+
+def json_body(body: bytes, source: str) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadNewsItem(source, "<body>", f"not JSON ({exc})") from None
+
+
+def collect(source: str, items: list[Any], fetched_at: datetime, read: ReadItem) -> Parsed:
+    articles: list[Article] = []
+    errors: list[BadNewsItem] = []
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise BadNewsItem(
+                    source, "<item>", f"expected an object, got {type(item).__name__}", item=index
+                )
+            articles.append(read(item, index, fetched_at))
+        except BadNewsItem as exc:
+            errors.append(exc)
+    return Parsed(source, tuple(articles), tuple(errors))
 
 
 def text_field(

@@ -9,7 +9,6 @@ to tickers), else from the title and description.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ import httpx
 from ai_engine.domain.clock import Clock
 from ai_engine.sentiment.articles import Article, BadNewsItem, Parsed
 from ai_engine.sentiment.assets import COINGECKO_IDS, assets_in
-from ai_engine.sentiment.sources._fields import parse_time, text_field
+from ai_engine.sentiment.sources._fields import collect, json_body, parse_time, text_field
 from ai_engine.sentiment.sources.base import get_body
 
 NAME = "coingecko"
@@ -26,28 +25,14 @@ BASE_URL = "https://api.coingecko.com"
 
 
 def parse_coingecko(body: bytes, fetched_at: datetime) -> Parsed:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadNewsItem(NAME, "<body>", f"not JSON ({exc})") from None
+    payload = json_body(body, NAME)
     items = payload.get("data") if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         raise BadNewsItem(NAME, "data", "missing or not a list")
-    articles: list[Article] = []
-    errors: list[BadNewsItem] = []
-    for index, item in enumerate(items):
-        try:
-            articles.append(_article(item, index, fetched_at))
-        except BadNewsItem as exc:
-            errors.append(exc)
-    return Parsed(NAME, tuple(articles), tuple(errors))
+    return collect(NAME, items, fetched_at, _article)
 
 
-def _article(item: Any, index: int, fetched_at: datetime) -> Article:
-    if not isinstance(item, dict):
-        raise BadNewsItem(
-            NAME, "<item>", f"expected an object, got {type(item).__name__}", item=index
-        )
+def _article(item: dict[str, Any], index: int, fetched_at: datetime) -> Article:
     title = text_field(item, "title", NAME, index)
     url = text_field(item, "url", NAME, index)
     summary = text_field(item, "description", NAME, index, required=False)

@@ -8,7 +8,6 @@ it never appears in an error message (see ``base``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,7 @@ import httpx
 from ai_engine.domain.clock import Clock
 from ai_engine.sentiment.articles import Article, BadNewsItem, Parsed
 from ai_engine.sentiment.assets import assets_in, clean_assets
-from ai_engine.sentiment.sources._fields import parse_time, text_field
+from ai_engine.sentiment.sources._fields import collect, json_body, parse_time, text_field
 from ai_engine.sentiment.sources.base import get_body
 
 NAME = "cryptopanic"
@@ -26,28 +25,14 @@ BASE_URL = "https://cryptopanic.com"
 
 
 def parse_cryptopanic(body: bytes, fetched_at: datetime) -> Parsed:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadNewsItem(NAME, "<body>", f"not JSON ({exc})") from None
+    payload = json_body(body, NAME)
     results = payload.get("results") if isinstance(payload, dict) else None
     if not isinstance(results, list):
         raise BadNewsItem(NAME, "results", "missing or not a list")
-    articles: list[Article] = []
-    errors: list[BadNewsItem] = []
-    for index, item in enumerate(results):
-        try:
-            articles.append(_article(item, index, fetched_at))
-        except BadNewsItem as exc:
-            errors.append(exc)
-    return Parsed(NAME, tuple(articles), tuple(errors))
+    return collect(NAME, results, fetched_at, _article)
 
 
-def _article(item: Any, index: int, fetched_at: datetime) -> Article:
-    if not isinstance(item, dict):
-        raise BadNewsItem(
-            NAME, "<item>", f"expected an object, got {type(item).__name__}", item=index
-        )
+def _article(item: dict[str, Any], index: int, fetched_at: datetime) -> Article:
     title = text_field(item, "title", NAME, index)
     currencies = item.get("currencies") or []
     if not isinstance(currencies, list):
