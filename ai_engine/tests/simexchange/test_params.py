@@ -62,7 +62,7 @@ def test_stop_orders_default_to_ack_and_keep_the_client_id() -> None:
         ("symbol=btcusdt&side=BUY&type=MARKET&quantity=1", -1100),  # illegal characters
         ("symbol=XRPUSDT&side=BUY&type=MARKET&quantity=1", -1121),
         ("symbol=BTCUSDT&side=HOLD&type=MARKET&quantity=1", -1117),
-        ("symbol=BTCUSDT&side=BUY&type=STOP_LOSS&quantity=1", -1116),
+        ("symbol=BTCUSDT&side=BUY&type=TAKE_PROFIT&quantity=1", -1116),
         ("symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=1", -1102),  # no timeInForce
         ("symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=DAY&quantity=1&price=1", -1115),
         ("symbol=BTCUSDT&side=BUY&type=MARKET", -1102),  # neither quantity nor quoteOrderQty

@@ -32,6 +32,7 @@ SUPPORTED_TYPES = frozenset(
         OrderType.MARKET,
         OrderType.LIMIT,
         OrderType.LIMIT_MAKER,
+        OrderType.STOP_MARKET,  # Binance STOP_LOSS (spot): a market order once triggered
         OrderType.STOP_LIMIT,  # Binance STOP_LOSS_LIMIT
         OrderType.TAKE_PROFIT_LIMIT,
     }
@@ -138,10 +139,12 @@ class SimOrder:
         return self.working_ms is not None
 
     def lock_for(self, quantity: Decimal) -> Decimal:
-        """What resting ``quantity`` of this order locks: price x quantity of quote for a buy,
-        the quantity of base for a sell."""
+        """What resting ``quantity`` of this order locks: price x quantity of quote for a buy
+        (a market stop, which has no price: its stop price), the quantity of base for a sell."""
         with exact():
-            return self.price * quantity if self.side is OrderSide.BUY else quantity
+            if self.side is OrderSide.SELL:
+                return quantity
+            return (self.price or self.stop_price) * quantity
 
     def changed(self, **changes: object) -> SimOrder:
         return replace(self, **changes)  # type: ignore[arg-type]

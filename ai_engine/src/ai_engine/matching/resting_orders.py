@@ -11,7 +11,9 @@ which orders it reaches and how:
   trade: its price at or through the stop, ``rules.triggers_immediately``) triggers: it takes as a
   limit -- from a book built from the bar around the stop price, or from the market's current
   (real) book for a trade -- then rests, or expires if IOC/FOK (a FOK takes nothing unless that
-  book fills it completely).
+  book fills it completely). A market stop (STOP_MARKET, Binance's spot STOP_LOSS) releases
+  its lock and takes from that book as a market order: no limit, what the book cannot fill
+  (or the free balance cannot pay) expires.
 
 An order is reached only by events at or after its ``eligible_from_ms`` (a bar: opening then
 or later; a trade: printed then or later); a stop that triggers becomes eligible from the
@@ -26,7 +28,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from ai_engine.domain import Bar, LiquiditySide, OrderSide, OrderStatus, TimeInForce
+from ai_engine.domain import Bar, LiquiditySide, OrderSide, OrderStatus, OrderType, TimeInForce
 from ai_engine.matching.book import NO_TAKES, Book
 from ai_engine.matching.execution import execute, take
 from ai_engine.matching.market import Market
@@ -165,6 +167,8 @@ def _trigger(
     venue: Venue, market: Market, order: SimOrder, book: Book | None, ts: int
 ) -> list[Execution]:
     """A stop fired: take from ``book`` up to its limit, then rest or expire."""
+    if order.order_type is OrderType.STOP_MARKET:
+        return _trigger_market(venue, market, order, book, ts)
     account = venue.accounts.get(order.account_id)
     order = order.changed(working_ms=ts, eligible_from_ms=ts, update_ms=ts)
     plan = NO_TAKES
@@ -181,6 +185,30 @@ def _trigger(
         account.release(order)
         order = order.changed(status=OrderStatus.EXPIRED, locked=ZERO)
     venue.registry.save(order)
+    return fills
+
+
+def _trigger_market(
+    venue: Venue, market: Market, order: SimOrder, book: Book | None, ts: int
+) -> list[Execution]:
+    """A market stop fired: a market order for what remains, paid from the free balance
+    (its lock released first); the unfilled rest expires."""
+    account = venue.accounts.get(order.account_id)
+    account.release(order)
+    order = order.changed(working_ms=ts, eligible_from_ms=ts, update_ms=ts, locked=ZERO)
+    fills: list[Execution] = []
+    if book is not None:
+        plan = book.plan(order.side, quantity=order.remaining)
+        inst = market.instrument
+        need, asset = (
+            (plan.quote, inst.quote_asset)
+            if order.side is OrderSide.BUY
+            else (plan.quantity, inst.base_asset)
+        )
+        if plan.takes and account.ledger.free(asset) >= need:
+            order, fills = take(venue, market, account, book, order, plan, ts)
+    status = OrderStatus.FILLED if order.remaining == 0 else OrderStatus.EXPIRED
+    venue.registry.save(order.changed(status=status))
     return fills
 
 

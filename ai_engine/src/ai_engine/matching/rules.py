@@ -4,7 +4,7 @@ resting buy limit at P fills at P (maker)  when a later bar trades below it:  lo
 resting sell limit at P fills at P (maker) when a later bar trades above it:  high > P
 (a bar that only touches P does not fill: the queue ahead of us is unknown)
 
-STOP_LOSS_LIMIT   buy triggers when high >= stop, sell when low  <= stop
+STOP_LOSS_LIMIT   buy triggers when high >= stop, sell when low  <= stop (STOP_LOSS alike)
 TAKE_PROFIT_LIMIT buy triggers when low  <= stop, sell when high >= stop
 (touching the stop is enough: a stop is a trigger, not a queue position)
 
@@ -41,7 +41,8 @@ def trade_goes_through(side: OrderSide, price: Decimal, traded: Decimal) -> bool
 
 def _fires_upwards(order_type: OrderType, side: OrderSide) -> bool:
     """True if the trigger waits for the price to rise to the stop (stop-loss buy, TP sell)."""
-    return fill_rules.fires_upwards(order_type is OrderType.STOP_LIMIT, side is OrderSide.BUY)
+    stop_loss = order_type in (OrderType.STOP_LIMIT, OrderType.STOP_MARKET)
+    return fill_rules.fires_upwards(stop_loss, side is OrderSide.BUY)
 
 
 def stop_triggered(order_type: OrderType, side: OrderSide, stop: Decimal, bar: Bar) -> bool:

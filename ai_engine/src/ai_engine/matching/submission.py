@@ -6,7 +6,8 @@
 - LIMIT takes what is marketable up to its price, then rests (GTC) or expires (IOC; a FOK
   expires unfilled unless the book fills it completely).
 - LIMIT_MAKER rests, or is refused (``WOULD_TAKE``) if it would take.
-- STOP_LIMIT and TAKE_PROFIT_LIMIT rest untriggered under a lock, or are refused
+- STOP_MARKET (Binance's spot STOP_LOSS), STOP_LIMIT and TAKE_PROFIT_LIMIT rest untriggered
+  under a lock, or are refused
   (``WOULD_TRIGGER_IMMEDIATELY``) if they would trigger at once against the book's reference
   price (the last bar's close, or the last trade replaying ticks); ``resting_orders.py`` fires
   them.
@@ -37,7 +38,7 @@ from ai_engine.matching.orders import Execution, OrderRequest, SimOrder, SubmitR
 from ai_engine.matching.rules import triggers_immediately
 from ai_engine.matching.venue import Venue
 
-_STOPS = frozenset({OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT})
+_STOPS = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT})
 
 
 def check(venue: Venue, request: OrderRequest) -> None:

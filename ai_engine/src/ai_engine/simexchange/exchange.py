@@ -236,5 +236,6 @@ def _watches_low(order: SimOrder) -> bool:
     """Whether the bar's low decides this order (a resting buy, or a stop firing downwards)."""
     if order.is_working:
         return order.side is OrderSide.BUY
-    upward = (order.order_type is OrderType.STOP_LIMIT) == (order.side is OrderSide.BUY)
+    stop_loss = order.order_type in (OrderType.STOP_LIMIT, OrderType.STOP_MARKET)
+    upward = stop_loss == (order.side is OrderSide.BUY)
     return not upward

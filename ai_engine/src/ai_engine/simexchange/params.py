@@ -35,6 +35,7 @@ ORDER_TYPES = {
     "MARKET": OrderType.MARKET,
     "LIMIT": OrderType.LIMIT,
     "LIMIT_MAKER": OrderType.LIMIT_MAKER,
+    "STOP_LOSS": OrderType.STOP_MARKET,
     "STOP_LOSS_LIMIT": OrderType.STOP_LIMIT,
     "TAKE_PROFIT_LIMIT": OrderType.TAKE_PROFIT_LIMIT,
 }
@@ -336,6 +337,8 @@ def _order_fields(kind: OrderType) -> frozenset[str]:
         return frozenset({"price"})
     if kind is OrderType.LIMIT:
         return frozenset({"timeInForce", "price"})
+    if kind is OrderType.STOP_MARKET:  # STOP_LOSS: a market order once triggered
+        return frozenset({"stopPrice"})
     return frozenset({"timeInForce", "price", "stopPrice"})
 
 

@@ -54,6 +54,20 @@ async def running_sim_exchange(config: SimConfig, **app_options: Any) -> AsyncIt
         yield RunningSim(f"http://{host}:{port}", app[STATE].exchange, app)
     finally:
         await runner.cleanup()
+        _forget_middleware_chains()
+
+
+def _forget_middleware_chains() -> None:
+    """aiohttp memoises every app's middleware chain in a module-level LRU cache of 1,024
+    entries (``web_app._cached_build_middleware``) keyed by the app itself, so a stopped sim --
+    its exchange and every bar it loaded -- stayed alive: back-to-back sims in one process
+    (replays, the soak, tests) held one each (about 17 MB per soak day). Cleared when a sim
+    stops; the cache only saves rebuilding a chain."""
+    from aiohttp import web_app
+
+    cache = getattr(web_app, "_cached_build_middleware", None)
+    if cache is not None and hasattr(cache, "cache_clear"):
+        cache.cache_clear()
 
 
 async def serve_forever(

@@ -92,6 +92,64 @@ SPOT_SYMBOLS: dict[str, SymbolSpec] = {
             market_max_qty="30000",  # an estimate: check against a live exchangeInfo
             max_price="10000",
         ),
+        # The USDT pairs of the shared data's USD-M perpetual candles (benchmarks/soak_trader.py
+        # serves them as spot bars). Tick, step and minimum quantity as Binance spot lists them
+        # (2024-2025), written from its published filters without a live exchangeInfo at hand:
+        # check before relying on them; the market maximums are estimates, as SOL's.
+        _spot(
+            "ADA",
+            "USDT",
+            tick="0.0001",
+            step="0.1",
+            min_qty="0.1",
+            max_qty="9000000",
+            market_max_qty="500000",
+        ),
+        _spot(
+            "BNB",
+            "USDT",
+            tick="0.01",
+            step="0.001",
+            min_qty="0.001",
+            max_qty="9000",
+            market_max_qty="1000",
+        ),
+        _spot(
+            "DOGE",
+            "USDT",
+            tick="0.00001",
+            step="1",
+            min_qty="1",
+            max_qty="9000000",
+            market_max_qty="5000000",
+        ),
+        _spot(
+            "DOT",
+            "USDT",
+            tick="0.001",
+            step="0.01",
+            min_qty="0.01",
+            max_qty="9000000",
+            market_max_qty="100000",
+        ),
+        _spot(
+            "LTC",
+            "USDT",
+            tick="0.01",
+            step="0.001",
+            min_qty="0.001",
+            max_qty="90000",
+            market_max_qty="10000",
+        ),
+        _spot(
+            "XRP",
+            "USDT",
+            tick="0.0001",
+            step="0.1",
+            min_qty="0.1",
+            max_qty="9000000",
+            market_max_qty="500000",
+        ),
     )
 }
 

@@ -18,7 +18,9 @@ from ai_engine.simexchange.symbols import ASSET_PRECISION, SymbolSpec
 Json = dict[str, Any]
 
 # What exchangeInfo lists (Binance's names); the order types this slice supports.
-ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"]
+ORDER_TYPES = [
+    "LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT",
+]  # fmt: skip
 
 
 def num(value: Decimal) -> str:

@@ -23,12 +23,13 @@ TYPE = {
     OrderType.MARKET: "MARKET",
     OrderType.LIMIT: "LIMIT",
     OrderType.LIMIT_MAKER: "LIMIT_MAKER",
+    OrderType.STOP_MARKET: "STOP_LOSS",
     OrderType.STOP_LIMIT: "STOP_LOSS_LIMIT",
     OrderType.TAKE_PROFIT_LIMIT: "TAKE_PROFIT_LIMIT",
 }
 SIDE = {OrderSide.BUY: "BUY", OrderSide.SELL: "SELL"}
 TIF = {TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK"}
-_STOPS = (OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+_STOPS = (OrderType.STOP_MARKET, OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
 
 
 # -- orders ----------------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""STOP_MARKET (Binance's spot STOP_LOSS): rests untriggered with the base locked, fires on the
+bar that reaches its stop and sells at market (no limit), the unfilled rest expiring."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ai_engine.domain import LiquiditySide, OrderSide, OrderStatus, OrderType
+from ai_engine.matching import OrderRejected, RejectReason
+
+from .factories import ACCOUNT, bar, close_ms, engine, request
+
+D = Decimal
+STOP = OrderType.STOP_MARKET
+
+
+def test_market_stop_rests_with_the_base_locked_and_does_not_fire_above_its_stop() -> None:
+    venue = engine()
+    order = venue.submit(request(STOP, OrderSide.SELL, stop="19500"), close_ms(0)).order
+    assert (order.status, order.is_working, order.locked) == (OrderStatus.ACCEPTED, False, D(1))
+    assert venue.ledger(ACCOUNT).locked("BTC") == D(1)
+    assert venue.on_bar("BTCUSDT", bar(1, "19600", low="19500.01")) == []
+
+
+def test_market_stop_fires_and_takes_every_level_it_needs_without_a_limit() -> None:
+    venue = engine()
+    placed = venue.submit(
+        request(STOP, OrderSide.SELL, stop="19500", quantity="1.5"), close_ms(0)
+    ).order
+    fills = venue.on_bar("BTCUSDT", bar(1, "19600", low="19500"))
+    # The same book as a STOP_LOSS_LIMIT's around 19500, walked with no limit price.
+    assert [(f.price, f.quantity) for f in fills] == [
+        (D("19499.02"), D(1)),
+        (D("19497.07"), D("0.5")),
+    ]
+    assert all(f.liquidity is LiquiditySide.TAKER and f.ts_ms == close_ms(1) for f in fills)
+    order = venue.order(ACCOUNT, "BTCUSDT", order_id=placed.order_id)
+    assert order is not None
+    assert (order.status, order.working_ms, order.locked) == (
+        OrderStatus.FILLED, close_ms(1), D(0),
+    )  # fmt: skip
+    assert venue.ledger(ACCOUNT).locked("BTC") == 0
+
+
+def test_market_stop_that_would_trigger_at_once_is_refused() -> None:
+    with pytest.raises(OrderRejected) as caught:  # the engine's last close is 20000
+        engine().submit(request(STOP, OrderSide.SELL, stop="20000"), 1)
+    assert caught.value.code is RejectReason.WOULD_TRIGGER_IMMEDIATELY
+
+
+def test_canceled_market_stop_releases_its_lock() -> None:
+    venue = engine()
+    placed = venue.submit(request(STOP, OrderSide.SELL, stop="19000"), 1).order
+    venue.cancel(ACCOUNT, "BTCUSDT", order_id=placed.order_id, now_ms=2)
+    assert venue.ledger(ACCOUNT).locked("BTC") == 0
