@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+import servers
 
 from ai_engine.alerts.service import AlertService
 from ai_engine.alerts.settings import AlertSettings
-from ai_engine.infra.waiting import wait_until
 from ai_engine.marketdata import import_files
 from ai_engine.marketdata.importer import expand_paths
 from ai_engine.settings import Settings
@@ -49,50 +44,13 @@ def alert_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture
 def engine_api(alert_store: Path, database_url: str, redis_url: str) -> Iterator[str]:
     """`tradingbot api` (the command docker-compose runs), on a free port."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TRADINGBOT_API_TOKEN": API_TOKEN,
-        "TRADINGBOT_DATABASE_URL": database_url,
-        "TRADINGBOT_REDIS_URL": redis_url,
-        "TRADINGBOT_LOG_LEVEL": "WARNING",
-    }
-    command = [sys.executable, "-m", "ai_engine.cli.main", "--data-dir", str(alert_store)]
-    process = subprocess.Popen(
-        [*command, "api", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def answering_or_dead() -> bool:
-        if process.poll() is not None:
-            return True
-        try:
-            return httpx.get(f"{base}/health", timeout=1).status_code in (200, 503)
-        except httpx.TransportError:
-            return False
-
-    try:
-        if not wait_until(answering_or_dead, timeout=30) or process.poll() is not None:
-            process.kill()
-            pytest.fail(f"API did not start: {process.communicate()[0]}")
+    with servers.engine_api(
+        alert_store, token=API_TOKEN, database_url=database_url, redis_url=redis_url
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
 
 
 @dataclass

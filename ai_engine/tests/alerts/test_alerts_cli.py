@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+from servers import free_port
 
-from .conftest import API_TOKEN, OPERATOR, STRANGER, TOKEN, _free_port
+from .conftest import API_TOKEN, OPERATOR, STRANGER, TOKEN
 from .fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.timeout(120)
@@ -33,9 +34,9 @@ def env(fake: FakeBotApi, **extra: str) -> dict[str, str]:
 async def test_alerts_run_answers_serves_metrics_and_stops_on_sigterm(
     fake_bot: FakeBotApi, database_url: str, redis_url: str
 ) -> None:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
-        *CLI, "alerts", "run", "--metrics-port", str(port),
+        *CLI, "alerts", "run", "--metrics-port", str(port), "--metrics-host", "127.0.0.1",
         env=env(fake_bot, TRADINGBOT_DATABASE_URL=database_url, TRADINGBOT_REDIS_URL=redis_url),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip

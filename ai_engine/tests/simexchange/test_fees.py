@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -12,18 +10,16 @@ from typing import Any
 
 import pytest
 import requests
+import servers
 from binance import Client
 from binance.exceptions import BinanceAPIException
 from typer.testing import CliRunner
 
 from ai_engine.cli.main import app
-from ai_engine.infra.waiting import wait_until
 from ai_engine.matching import FeeRates
 from ai_engine.matching.fee_tiers import SPOT_TIERS, USDM_TIERS
 from ai_engine.simexchange import AccountSpec, ThreadedSimExchange
 from ai_engine.simexchange.config import LatencySpec
-
-from .test_cli import free_port
 
 D = Decimal
 EIGHT = D("0.00000001")
@@ -147,7 +143,7 @@ def test_the_account_option_spelling() -> None:
 
 def test_the_cli_refuses_an_unknown_default_tier_or_a_negative_latency(spot_store: Path) -> None:
     runner = CliRunner()
-    store = ["--data-dir", str(spot_store), "sim-exchange", "--port", str(free_port())]
+    store = ["--data-dir", str(spot_store), "sim-exchange", "--port", str(servers.free_port())]
     for extra, message in [
         (["--vip-tier", "12"], "unknown VIP tier 12"),
         (["--latency-ms", "-5"], "latency ms must be 0..3600000"),
@@ -161,36 +157,19 @@ def test_the_cli_refuses_an_unknown_default_tier_or_a_negative_latency(spot_stor
 def test_the_cli_default_tier_and_a_per_account_tier(
     spot_store: Path, client_for: Callable[..., Client]
 ) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "ai_engine.cli.main", "--data-dir", str(spot_store),
-        "sim-exchange", "--port", str(port), "--speed", "0", "--vip-tier", "2",
+    with servers.sim_exchange(
+        spot_store, "--speed", "0", "--vip-tier", "2",
         "--account", "a:s:USDT=1000", "--account", "b:s:USDT=1000:vip=7,bnb",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-    def answering_or_dead() -> bool:
-        if process.poll() is not None:
-            return True
-        try:
-            return requests.get(f"{base}/api/v3/ping", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    try:
-        assert wait_until(answering_or_dead, timeout=30), "the server did not answer"
-        assert process.poll() is None, process.communicate()[0]
+    ) as sim:  # fmt: skip
         for key, tier, bnb in (("a", 2, False), ("b", 7, True)):
-            answer = client_for(base + "/api", key, "s").v3_get_account_commission(symbol="BTCUSDT")
+            answer = client_for(sim.base + "/api", key, "s").v3_get_account_commission(
+                symbol="BTCUSDT"
+            )
             standard = answer["standardCommission"]
             assert (D(standard["maker"]), D(standard["taker"])) == (
                 SPOT_TIERS[tier].maker, SPOT_TIERS[tier].taker,
             )  # fmt: skip
             assert answer["discount"]["enabledForAccount"] is bnb
-            view = requests.get(f"{base}/sim/accounts/{key}", timeout=5).json()
+            view = requests.get(f"{sim.base}/sim/accounts/{key}", timeout=5).json()
             assert D(view["futures"]["takerFee"]) == USDM_TIERS[tier].taker
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-    assert process.returncode == 0
+    assert sim.returncode == 0

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from binance import Client
+from servers import free_port
 from typer.testing import CliRunner
 
 from ai_engine.cli.main import app
@@ -24,7 +25,6 @@ from ai_engine.simexchange import RunningSim, SimConfig, ThreadedSimExchange
 from ai_engine.simexchange.live import LiveSource, running_live_sim
 
 from .fake_kline_stream import FakeKlineStream, kline_event
-from .test_cli import free_port
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT")
 

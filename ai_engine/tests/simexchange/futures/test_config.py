@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import requests
+import servers
 from binance import Client
 
-from ai_engine.infra.waiting import wait_until
 from ai_engine.matching import FeeRates
 from ai_engine.simexchange import SimConfig
 from ai_engine.simexchange.futures.config import FuturesConfig, futures_config, parse_wallet
-from simexchange.test_cli import free_port
 
 
 def test_wallet_spelling() -> None:
@@ -45,33 +41,15 @@ def test_a_config_needs_a_spot_or_a_futures_symbol(futures_store: Path) -> None:
 def test_the_command_serves_futures(
     futures_store: Path, fclient_for: Callable[..., Client]
 ) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "ai_engine.cli.main", "--data-dir", str(futures_store),
-        "sim-exchange", "--port", str(port), "--speed", "0", "--symbols", "",
+    with servers.sim_exchange(
+        futures_store, "--speed", "0", "--symbols", "",
         "--futures-symbols", "BTCUSDT", "--account", "cli-key:cli-secret",
         "--futures-wallet", "cli-key:USDT=5000", "--futures-fees-bps", "2,4",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-    def answering_or_dead() -> bool:
-        if process.poll() is not None:
-            return True
-        try:
-            return requests.get(f"{base}/fapi/v1/ping", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    try:
-        assert wait_until(answering_or_dead, timeout=30), "the server did not answer"
-        assert process.poll() is None, process.communicate()[0]
-        client = fclient_for(base, "cli-key", "cli-secret")
+        ping="/fapi/v1/ping",
+    ) as sim:  # fmt: skip
+        client = fclient_for(sim.base, "cli-key", "cli-secret")
         assert client.futures_account_balance()[0]["balance"] == "5000.00000000"
         client.futures_create_order(symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.01")
         (trade,) = client.futures_account_trades(symbol="BTCUSDT")
         fee = Decimal(trade["quoteQty"]) * Decimal("0.0004")  # taker 4 bps
         assert Decimal(trade["commission"]) == fee.quantize(Decimal("0.00000001"))
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
