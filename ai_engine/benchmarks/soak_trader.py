@@ -1,19 +1,36 @@
 """Soak run of the trader (not a test): days of market time, several symbols, replayed fast
 through the full path, resident memory sampled throughout.
 
-    .venv/bin/python ai_engine/benchmarks/soak_trader.py [--days 3]
+    .venv/bin/python ai_engine/benchmarks/soak_trader.py --set perp [--days 2] [--span-days 1]
+    .venv/bin/python ai_engine/benchmarks/soak_trader.py --set spot [--days 3]
         [--symbols BTCUSDT,ETHUSDT,SOLUSDT] [--month 2023-03] [--strategy ema_cross]
 
-One supervised bot per day (one trader per symbol on one stepped clock, events to Redis, the
-record to PostgreSQL, the Celery orders worker and the sim exchange in this process), each
-over one day (1,440 1m bars per symbol, the 2nd of a month, after the 1st as warm-up) of real
-bars from ``../shared/data`` (Binance spot 1m; BTCUSDT, ETHUSDT and SOLUSDT are the USDT pairs
-there, so at most 3 symbols), one month after another from ``--month``: every run holds the
-same amount of data. The days run one after another in this process; RSS
+One supervised bot per run (one trader per symbol on one stepped clock, events to Redis, the
+record to PostgreSQL, the Celery orders worker and the sim exchange in this process), each run
+over ``--span-days`` of real 1m bars from ``../shared/data``, every run holding the same amount
+of data. Two data sets:
+
+- ``--set perp`` (``make soak``): the **USD-M perpetual** 1m bars of the 9 symbols the shared
+  data has on one clock (ADA, BNB, BTC, DOGE, DOT, ETH, LTC, SOL, XRP against USDT,
+  2025-05-25 to 2025-06-24, freqtrade's candles: ``binance/futures_um/ohlcv_1m_freqtrade``).
+  The replay trades spot only, so these bars are **served by the spot sim and traded by
+  spot-style bots** (long only, no leverage, no funding): the soak measures memory and errors
+  over many symbols, not trading results. The files are linked into a folder that says no
+  market (the importer's folder hint would say USD-M). The issue asks for 10 symbols; the
+  shared data holds no 10th USDT series on that clock (the other USD-M months, AVAX and LINK,
+  and the spot series are other dates; spot BTC/ETH of 2025 would clash by name), so 9 is the
+  most this data gives honestly. Run ``k`` covers the days from 2025-05-27 + ``k - 1`` (the
+  file's bars before it are the warm-up);
+- ``--set spot``: Binance spot 1m of BTCUSDT, ETHUSDT and SOLUSDT (the USDT pairs there, so
+  at most 3 symbols), one run per month from ``--month``, each over the 2nd of the month
+  (after the 1st as warm-up).
+
+The runs go one after another in this process; RSS
 (``/proc/self/status``) is sampled every 0.5 s, and after each day again after ``gc.collect``
 and glibc's ``malloc_trim`` (what is really held, as opposed to freed memory the allocator
-kept). After the first day (the warm-up: imports, pools, caches) the peak RSS of every later
-day must stay within 10 % of the first day's end.
+kept). Within the first run, the peak RSS after its warm-up (its first market day, or its
+first quarter when it spans one day) must stay within 10 % of RSS at the warm-up's end; with
+several runs, every later run's peak within 10 % of the first run's end as well.
 Errors: any venue error event, any order the venue saw more than once, any balance the bot's
 books disagree on. Exit 0 when flat
 and clean, 1 otherwise. PostgreSQL and Redis: ``tradingbot services up``'s (started if needed)
@@ -27,13 +44,58 @@ import contextlib
 import ctypes
 import gc
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "binance" / "spot" / "klines_1m"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "binance"
+SHARED = DATA / "spot" / "klines_1m"
+PERP = DATA / "futures_um" / "ohlcv_1m_freqtrade"
+PERP_SYMBOLS = ("ADAUSDT", "BNBUSDT", "BTCUSDT", "DOGEUSDT", "DOTUSDT", "ETHUSDT", "LTCUSDT",
+                "SOLUSDT", "XRPUSDT")  # fmt: skip
+PERP_SPAN = "2025-05-25_2025-06-24"
+PERP_FIRST_DAY = "2025-05-27"
+
+
+def perp_files(folder: Path) -> list[Path]:
+    """The perpetuals' candle files, linked into ``folder`` (no market in its path: spot)."""
+    links = []
+    for symbol in PERP_SYMBOLS:
+        source = PERP / f"{symbol}-1m-{PERP_SPAN}.csv.gz"
+        link = folder / source.name
+        link.symlink_to(source)
+        links.append(link)
+    return links
+
+
+def plan_runs(args: argparse.Namespace, folder: Path) -> list[tuple[datetime, list[Path]]]:
+    """(start, files) of each run; raises SystemExit naming missing data."""
+    if args.set == "perp":
+        missing = [str(PERP / f"{s}-1m-{PERP_SPAN}.csv.gz") for s in PERP_SYMBOLS
+                   if not (PERP / f"{s}-1m-{PERP_SPAN}.csv.gz").exists()]  # fmt: skip
+        if missing:
+            raise SystemExit(f"error: no data: {', '.join(missing)}")
+        files = perp_files(folder)
+        first = datetime.fromisoformat(f"{PERP_FIRST_DAY}T00:00:00+00:00")
+        return [(first + timedelta(days=day), files) for day in range(args.days)]
+    symbols = args.symbols.split(",")
+    year, month = (int(x) for x in args.month.split("-"))
+    months = [f"{year + (month - 1 + i) // 12}-{(month - 1 + i) % 12 + 1:02d}"
+              for i in range(args.days)]  # fmt: skip
+    missing = [
+        str(SHARED / f"{s}-1m-{m}.csv.gz") for m in months for s in symbols
+        if not (SHARED / f"{s}-1m-{m}.csv.gz").exists()
+    ]  # fmt: skip
+    if missing:
+        raise SystemExit(f"error: no data: {', '.join(missing)}")
+    return [
+        (datetime.fromisoformat(f"{m}-02T00:00:00+00:00").astimezone(UTC),
+         [SHARED / f"{s}-1m-{m}.csv.gz" for s in symbols])
+        for m in months
+    ]  # fmt: skip
 
 
 def rss_mb() -> float:
@@ -67,7 +129,13 @@ def _trim() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument(
+        "--set",
+        choices=("perp", "spot"),
+        default="spot",
+        help="perp: 9 USD-M perpetuals on one clock; spot: BTC/ETH/SOL spot",
+    )
+    parser.add_argument("--days", type=int, default=3, help="runs, one after another")
     parser.add_argument("--symbols", default="BTCUSDT,ETHUSDT,SOLUSDT")
     parser.add_argument("--month", default="2023-03")
     parser.add_argument("--strategy", default="ema_cross")
@@ -87,17 +155,13 @@ def main() -> int:
     from ai_engine.trader.bot_config import parse_bot_config
     from ai_engine.trader.replay import ReplayRequest, run_replay
 
-    symbols = args.symbols.split(",")
-    year, month = (int(x) for x in args.month.split("-"))
-    months = [f"{year + (month - 1 + i) // 12}-{(month - 1 + i) % 12 + 1:02d}"
-              for i in range(args.days)]  # fmt: skip
-    missing = [
-        str(SHARED / f"{s}-1m-{m}.csv.gz") for m in months for s in symbols
-        if not (SHARED / f"{s}-1m-{m}.csv.gz").exists()
-    ]  # fmt: skip
-    if missing:
-        print(f"error: no data: {', '.join(missing)}", file=sys.stderr)
-        return 1
+    links = tempfile.TemporaryDirectory(prefix="soak-perp-bars-served-as-spot-")
+    runs = plan_runs(args, Path(links.name))
+    symbols = PERP_SYMBOLS if args.set == "perp" else tuple(args.symbols.split(","))
+    if args.set == "perp":
+        print(f"data: USD-M perpetual 1m bars of {len(symbols)} symbols ({', '.join(symbols)}), "
+              "served by the spot sim, traded by spot-style bots: a memory and error soak, "
+              "not a trading result")  # fmt: skip
     settings = Settings()
     urls = up(settings)
     migrate.upgrade(urls.database_url)
@@ -107,11 +171,9 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     windows: list[tuple[float, float]] = []
     problems: list[str] = []
-    for day, month_text in enumerate(months):
-        start = datetime.fromisoformat(f"{month_text}-02T00:00:00+00:00").astimezone(UTC)
-        files = [SHARED / f"{s}-1m-{month_text}.csv.gz" for s in symbols]
+    for day, (start, files) in enumerate(runs):
         config = parse_bot_config(
-            {"id": "soak", "symbols": symbols, "strategy": {"name": args.strategy},
+            {"id": "soak", "symbols": list(symbols), "strategy": {"name": args.strategy},
              "account": {"cash": 30_000}, "safety": {"heartbeat_s": 1.0},
              "data": {"files": [str(f) for f in files], "start": start.isoformat(),
                       "end": (start + timedelta(days=args.span_days)).isoformat()}},
@@ -156,28 +218,36 @@ def main() -> int:
         print(f"{r['day']}: {len(symbols)} symbols, {r['bars']:,} bars seen (incl. warm-up), "
               f"{r['orders']} orders, {r['events']:,} events, {r['wall_s']:.1f} s, "
               f"RSS end {r['rss_end']:.0f} MB, peak {r['rss_peak']:.0f} MB, "
-              f"after gc + malloc_trim {r['rss_trimmed']:.0f} MB")  # fmt: skip
+              f"after gc + malloc_trim {r['rss_trimmed']:.0f} MB", flush=True)  # fmt: skip
     sampler.stop.set()
     redis.close()
-    if args.span_days > 1 and rows:
-        run = sampler.between(*windows[0])  # the first run only, while it traded
-        cut = len(run) // args.span_days  # the end of the first market day (warm-up)
-        quarters = [run[min(len(run) - 1, len(run) * q // 4)] for q in (1, 2, 3, 4)]
-        within = (max(run[cut:]) - run[cut]) / run[cut] if run[cut:] else 0.0
-        print("within the first run: RSS at 1/4, 1/2, 3/4, end: "
-              + ", ".join(f"{mb:.0f}" for mb in quarters)
-              + f" MB; after its first day {run[cut]:.0f} MB -> peak {max(run[cut:]):.0f} MB "
-              f"({within:+.1%})")  # fmt: skip
-    baseline = rows[0]["rss_end"]
-    later = max((r["rss_peak"] for r in rows[1:]), default=baseline)
-    growth = (later - baseline) / baseline
-    print(f"after warm-up: RSS {baseline:.0f} MB -> peak {later:.0f} MB ({growth:+.1%}); "
-          f"limit +10 %")  # fmt: skip
+    # Within the first run: after its warm-up (its first market day when it spans several,
+    # else its first quarter: imports, pools, caches), the peak may not pass +10 %.
+    run = sampler.between(*windows[0])
+    cut = len(run) // args.span_days if args.span_days > 1 else len(run) // 4
+    after = run[cut:] or run[-1:]
+    within = (max(after) - after[0]) / after[0]
+    quarters = [run[min(len(run) - 1, len(run) * q // 4)] for q in (1, 2, 3, 4)]
+    warm = "its first market day" if args.span_days > 1 else "its first quarter"
+    print("within the first run: RSS at 1/4, 1/2, 3/4, end: "
+          + ", ".join(f"{mb:.0f}" for mb in quarters)
+          + f" MB; after {warm} {after[0]:.0f} MB -> peak {max(after):.0f} MB "
+          f"({within:+.1%}); limit +10 %")  # fmt: skip
+    growth = within
+    if len(rows) > 1:  # across runs: every later run's peak against the first run's end
+        baseline = rows[0]["rss_end"]
+        later = max(r["rss_peak"] for r in rows[1:])
+        across = (later - baseline) / baseline
+        growth = max(growth, across)
+        print(f"across runs: RSS {baseline:.0f} MB after the first -> peak {later:.0f} MB "
+              f"({across:+.1%}); limit +10 %")  # fmt: skip
     held = [r["rss_trimmed"] for r in rows]
-    print("held after each day (gc + malloc_trim): " + ", ".join(f"{mb:.0f}" for mb in held)
+    print("held after each run (gc + malloc_trim): " + ", ".join(f"{mb:.0f}" for mb in held)
           + " MB")  # fmt: skip
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
+    print("flat and clean" if growth <= 0.10 and not problems else "NOT flat or not clean")
+    links.cleanup()
     return 0 if growth <= 0.10 and not problems else 1
 
 

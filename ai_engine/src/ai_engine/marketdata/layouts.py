@@ -82,6 +82,19 @@ USDM_KLINES = Layout(
     headers=(_KLINE_NAMES,),
     market=MarketType.USDM,
 )
+# freqtrade's candles (its feather files converted to CSV): six columns, a header row. The
+# columns Binance adds (close time, quote and taker volumes, trade count) are not in the file;
+# ``parsing`` fills them: close time = open + interval - 1 ms, the others 0 ("not known").
+# The market is the folder's (freqtrade keeps spot and futures candles apart by folder only).
+FREQTRADE_OHLCV = Layout(
+    kind=DataKind.BARS,
+    description="freqtrade candles with header (6 columns)",
+    names=_KLINE_NAMES[:6],
+    types=_KLINE_TYPES[:6],
+    epochs=("open_time",),
+    headers=(_KLINE_NAMES[:6], ("open_time(ms)", *_KLINE_NAMES[1:6])),
+    market=None,
+)
 SPOT_TRADES = Layout(
     kind=DataKind.TRADES,
     description="Binance spot trades without header",
@@ -196,6 +209,7 @@ USDM_AGG_TRADES_BARE = Layout(
 LAYOUTS = (
     SPOT_KLINES,
     USDM_KLINES,
+    FREQTRADE_OHLCV,
     SPOT_TRADES,
     USDM_TRADES,
     USDM_TRADES_BARE,

@@ -121,6 +121,8 @@ def _series_key(
 def _bars(values: dict[str, Any], interval: str, text: CsvText) -> dict[str, Any]:
     opens = values["open_time"]
     step = interval_ms(interval)
+    if "close_time" not in values:  # freqtrade's 6 columns (layouts.FREQTRADE_OHLCV)
+        values = _unknown_as_zero(values, step)
     # A bar closes at open + interval - 1 ms, or earlier when trading halted inside it (the
     # 2023-03-24 12:39 spot bar closed at 12:39:41.646); later means another interval.
     since_open = values["close_time"] - opens
@@ -145,6 +147,20 @@ def _bars(values: dict[str, Any], interval: str, text: CsvText) -> dict[str, Any
     values["trades"] = values.pop("count")
     _raise_at(bar_problem(values), text)
     return values
+
+
+def _unknown_as_zero(values: dict[str, Any], step: int) -> dict[str, Any]:
+    """What a 6-column candle file does not say: close time = open + interval - 1 ms (a whole
+    bar); quote volume, taker volumes and trade count 0 (not known, never estimated)."""
+    zeros = np.zeros(len(values["open_time"]), dtype=np.float64)
+    return {
+        **values,
+        "close_time": values["open_time"] + (step - 1),
+        "quote_volume": zeros,
+        "taker_buy_volume": zeros,
+        "taker_buy_quote_volume": zeros,
+        "count": np.zeros(len(zeros), dtype=np.int64),
+    }
 
 
 def _funding(values: dict[str, Any], layout: Layout, text: CsvText) -> dict[str, Any]:

@@ -6,7 +6,8 @@ as the worker runs (``OrdersConfig.warm``; ``docs/execution.md``, "Latency"). Ru
 
 - one ``VenueRuntime`` per thread (a Celery solo worker runs tasks in one thread; the replay's
   in-process worker in its own): an asyncio client is bound to the loop that created it;
-- ``venue()`` connects lazily; ``forget()`` drops the client after a transport failure, so the
+- ``venue()`` connects lazily, once even when two coroutines of a task ask at once;
+  ``forget()`` drops the client after a transport failure, so the
   next task connects afresh (the venue may have come back on a new connection);
 - ``close()`` closes the client and the loop; the composition root calls
   ``OrdersConfig.close()`` when it stops the worker (an unclosed client leaks its sockets).
@@ -33,6 +34,7 @@ class VenueRuntime:
         self._connect, self.warm = connect, warm
         self.loop = asyncio.new_event_loop()
         self._venue: ExecutionVenue | None = None
+        self._connecting = asyncio.Lock()  # one connect at a time (a task's reads overlap)
         self.connects = 0  # how many times a client was built (the benchmark reports it)
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
@@ -45,8 +47,10 @@ class VenueRuntime:
 
     async def venue(self) -> ExecutionVenue:
         if self._venue is None:
-            self._venue = await self._connect()
-            self.connects += 1
+            async with self._connecting:
+                if self._venue is None:
+                    self._venue = await self._connect()
+                    self.connects += 1
         return self._venue
 
     async def forget(self) -> None:
@@ -64,6 +68,7 @@ class VenueRuntime:
             return
         self.loop.run_until_complete(self._drop())
         self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())  # the DB thread
         self.loop.close()
 
 

@@ -12,12 +12,18 @@ Thin and idempotent (docs/execution.md). ``orders.execute`` carries only a clien
    still runs) never work on one order at once; a SIGKILLed worker's lock dies with its
    connection, so the redelivered message gets it at once;
 3. an order the venue may hold (``submitted``: sent, answer lost; ``accepted``, partially
-   filled) is first looked up by its client id; only a venue's "no such order" lets it be sent;
+   filled) is first looked up by its client id; only a venue's "no such order" lets it be sent.
+   An ``initialized`` one is marked ``submitted`` (committed) in the same thread hop as the
+   read, before any check: the marker ("it may be at the venue: query before sending") is
+   durable before anything is sent, and its commit overlaps the account read of step 5 (the
+   latency benchmark's hot path). A check below that defers the order (back-off, venue
+   unreachable before sending) puts ``initialized`` back; one that refuses records its status;
 4. the shared back-off (``order_queue``): during a 429's ``Retry-After`` nothing is sent;
    an intent past its expiry that was never sent is recorded ``expired`` and never sent;
 5. the authoritative pre-trade risk check (``risk.check_order``) on the venue's account as it
-   is now; a refusal marks the order ``rejected`` with the verdict as reason;
-6. mark ``submitted`` (committed), place with the intent's client id, then by outcome:
+   is now (asked for when the task starts, while the order is read); a refusal marks the
+   order ``rejected`` with the verdict as reason;
+6. place with the intent's client id, then by outcome:
 
 - ``Accepted``: the report and its fills are recorded;
 - ``Duplicate``: success; the existing order (or a query) is recorded;
@@ -43,6 +49,7 @@ The venue is reached through ``OrdersConfig.connect`` (the composition root sets
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -176,10 +183,13 @@ class _OneShot:
     def __init__(self, connect: ConnectVenue) -> None:
         self._connect = connect
         self._venue: ExecutionVenue | None = None
+        self._connecting = asyncio.Lock()
 
     async def venue(self) -> ExecutionVenue:
         if self._venue is None:
-            self._venue = await self._connect()
+            async with self._connecting:
+                if self._venue is None:
+                    self._venue = await self._connect()
         return self._venue
 
     async def forget(self) -> None:
@@ -210,6 +220,23 @@ def _unlock(conn: Any, client_order_id: str) -> None:
     conn.rollback()
     conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": client_order_id})
     conn.commit()
+
+
+def _take(
+    session: Session, client_order_id: str
+) -> tuple[OrderRow | None, Decision | None, bool, str]:
+    """(order, decision, lease taken, status as read): the order read and leased, then, if it
+    was ``initialized``, marked ``submitted`` and committed (step 3's marker, taken before the
+    checks so that its commit overlaps the account read; a check that refuses records its own
+    status, one that defers puts ``initialized`` back). Runs in a thread (blocking driver)."""
+    row, decision, got = _locked_read(session, client_order_id)
+    if row is None:
+        return None, None, False, ""
+    was = row.status
+    if got and was == "initialized":
+        row.status, row.updated_at = "submitted", datetime.now(UTC)
+        session.commit()  # a worker killed from here on finds "submitted" and queries first
+    return row, decision, got, was
 
 
 def _locked_read(
@@ -251,27 +278,64 @@ async def execute_order(
 async def _execute(
     engine: Any, config: OrdersConfig, client_order_id: str, handle: VenueRuntime | _OneShot
 ) -> dict[str, Any]:
-    # One connection that holds the lease for the whole task, no reload after each commit:
-    # the worker alone writes this row while it holds the lease.
-    with engine.connect() as conn:
+    # The venue's account (step 5's input; a read) is asked for while the order is read and
+    # leased in a thread (the database driver blocks): the round trips overlap (docs/execution.md,
+    # "Latency"). One connection holds the lease for the whole task, no reload after each
+    # commit: the worker alone writes this row while it holds the lease.
+    # Not during a 429's back-off: nothing at all is sent then (step 4).
+    idle = _gate(config).backoff_left_s() > 0
+    account = asyncio.ensure_future(_account(handle, skip=idle))
+    try:
+        conn = await asyncio.to_thread(engine.connect)
+    except BaseException:
+        await _drop(account)
+        raise
+    with conn:
         got = False
         try:
             with Session(bind=conn, expire_on_commit=False) as session:
-                row, decision, got = _locked_read(session, client_order_id)
+                row, decision, got, was = await asyncio.to_thread(_take, session, client_order_id)
                 if row is None:
                     raise OrdersSetupError(f"no order {client_order_id} in the database")
                 if row.status in FINAL:
                     replacement = (decision.reason or {}).get("replaced_by") if decision else None
                     if replacement:  # the smaller retry: make sure it went out
+                        await _drop(account)
                         return await _execute(engine, config, str(replacement), handle)
                     return rec.answer(row, "already final")
                 if not got:
                     note = "another delivery holds it"
                     return rec.answer(row, note, retry_after_s=LEASE_BUSY_S)
-                return await _leased(session, engine, config, row, decision, handle)
+                work = _Work(row, decision, was, account)
+                return await _leased(session, engine, config, work, handle)
         finally:
+            await _drop(account)
             if got:
                 _unlock(conn, client_order_id)
+
+
+@dataclass
+class _Work:
+    """One leased order: its row (marked ``submitted``), decision, status as read, and the
+    account read started with the task (None when it was not: a back-off was in force)."""
+
+    row: OrderRow
+    decision: Decision | None
+    was: str
+    account: asyncio.Future[Any]
+
+
+async def _account(handle: VenueRuntime | _OneShot, *, skip: bool = False) -> Any:
+    """The venue's account, or None when ``skip`` (asked for later, when needed)."""
+    return None if skip else await (await handle.venue()).account()
+
+
+async def _drop(task: asyncio.Future[Any]) -> None:
+    """Cancel a prefetch nobody awaited and swallow its outcome (it was only a read)."""
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
 
 
 def _instrument(session: Session, config: OrdersConfig, row_id: int) -> InstrumentRow:
@@ -285,9 +349,10 @@ def _instrument(session: Session, config: OrdersConfig, row_id: int) -> Instrume
 
 
 async def _leased(
-    session: Session, engine: Any, config: OrdersConfig, row: OrderRow, decision: Any,
+    session: Session, engine: Any, config: OrdersConfig, work: _Work,
     handle: VenueRuntime | _OneShot,
 ) -> dict[str, Any]:  # fmt: skip
+    row, decision = work.row, work.decision
     gate = _gate(config)
     intent = dict(decision.order_intent or {}) if decision else {}
     instrument = _instrument(session, config, row.instrument_id)
@@ -299,31 +364,42 @@ async def _leased(
         minutes=1
     )
     expires = _expiry(row, intent)
+    placing, maybe_sent = False, work.was in rec.AT_VENUE
     try:
+        # The account read's outcome first: a venue that cannot be reached is found out once
+        # per task (its connect failure), not connected to a second time here.
+        account = await work.account
         venue = await handle.venue()
-        if row.status in rec.AT_VENUE:  # an earlier delivery sent it: ask before sending
+        if work.was in rec.AT_VENUE:  # an earlier delivery sent it: ask before sending
             found = await venue.query_order(order.instrument_id, row.client_order_id)
             if found is not None:
                 await rec.record(session, venue, row, since, config.id_prefix, found)
                 gate.done(row.client_order_id)
                 return rec.answer(row, "found at the venue after a redelivery")
-            row.status = "initialized"  # the venue has no such order: it was never placed
-            session.commit()
+            # The venue has no such order: it was never placed. It is "submitted" again (about
+            # to be sent) unless a check below defers it.
+            row.status, maybe_sent = "submitted", False
         if datetime.now(UTC) >= expires:
             gate.done(row.client_order_id)
             rec.set_status(session, row, decision, "expired", "expired before it could be sent")
             return rec.answer(row, "expired: never sent")
         wait = gate.backoff_left_s()
         if wait > 0:
+            _unmark(session, row)
             return rec.answer(row, "rate-limit back-off", retry_after_s=wait)
-        verdict = _risk_check(await venue.account(), instrument, order, intent, config)
+        account = account or await venue.account()
+        verdict = _risk_check(account, instrument, order, intent, config)
         if verdict is not None:
             gate.done(row.client_order_id)
             rec.set_status(session, row, decision, "rejected", f"risk: {verdict}")
             return rec.answer(row, f"risk: {verdict}")
+        placing = True
         answer = await _submit(session, venue, row, order, decision, since, config, gate)
     except UNREACHABLE as exc:
         await handle.forget()
+        if not placing and not maybe_sent:  # nothing sent, and not at the venue: unmark
+            session.rollback()
+            _unmark(session, row)
         return _unreachable(session, row, decision, gate, expires, exc)
     gate.done(row.client_order_id)
     rule = answer.pop("resize", None)
@@ -331,6 +407,12 @@ async def _leased(
         return await _resize(session, engine, config, row, decision, intent, instrument, answer,
                              rule, handle)  # fmt: skip
     return answer
+
+
+def _unmark(session: Session, row: OrderRow) -> None:
+    """Back to ``initialized``: this delivery sent nothing and the venue does not hold it."""
+    row.status, row.updated_at = "initialized", datetime.now(UTC)
+    session.commit()
 
 
 def _expiry(row: OrderRow, intent: dict[str, Any]) -> datetime:
@@ -364,9 +446,7 @@ async def _submit(
     since: datetime, config: OrdersConfig, gate: VenueGate,
 ) -> dict[str, Any]:  # fmt: skip
     prefix = config.id_prefix
-    for _ in range(MAX_UNKNOWN + 1):
-        row.status, row.updated_at = "submitted", datetime.now(UTC)
-        session.commit()  # a worker killed from here on finds "submitted" and queries first
+    for _ in range(MAX_UNKNOWN + 1):  # the row is "submitted" (committed by ``_take``)
         try:
             outcome = await venue.place_order(order)
         except RejectedError as exc:  # UnsupportedOrder: refused before anything was sent
@@ -461,7 +541,8 @@ def _risk_check(
     base = account.balance(instrument.base_asset).total
     quote = account.balance(instrument.quote_asset).total
     positions: tuple[OpenPosition, ...] = ()
-    if base > 0:
+    # Dust (below the lot minimum or the notional: a sell cannot close it) is no position.
+    if base >= instrument.min_qty and base * price >= instrument.min_notional:
         positions = (
             OpenPosition(
                 symbol=instrument.symbol,
@@ -480,6 +561,8 @@ def _risk_check(
         positions=positions,
     )
     fee = Decimal(str(intent.get("fee_rate", "0.001")))
+    stop = intent.get("protective_stop")  # an entry's planned stop and take profit
+    target = intent.get("target")  # (trader/intents.py)
     verdict = check_order(
         OrderIntent(
             symbol=instrument.symbol,
@@ -488,6 +571,8 @@ def _risk_check(
             price=Price(order.price.value if order.price is not None else price),
             entry_fee_rate=fee,
             exit_fee_rate=fee,
+            stop_price=Price(Decimal(str(stop))) if stop else None,
+            target_price=Price(Decimal(str(target))) if target else None,
         ),
         state,
         limits,
