@@ -57,6 +57,11 @@ class Settings(BaseSettings):
 
     binance_api_key: SecretStr | None = None
     binance_api_secret: SecretStr | None = None
+    binance_base_url: str | None = Field(
+        default=None,
+        description="A server speaking Binance's REST and streams at this base URL replaces "
+        "Binance for `tradingbot run --mode paper|testnet|live` (tests: a sim exchange).",
+    )
 
     # News sentiment and the ensemble (docs/sentiment.md). Keys only from the environment.
     anthropic_api_key: SecretStr | None = Field(
@@ -100,6 +105,15 @@ class Settings(BaseSettings):
         default=90.0, gt=0.0, description="ml_retrain trains on the most recent this many days."
     )
     ml_retrain_horizon: int = Field(default=30, ge=1, description="Label time barrier in bars.")
+    news_every_s: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Celery beat period of research.news_refresh (fetch news, score new "
+        "articles within the daily token budget) in seconds; 0 = not scheduled.",
+    )
+    news_score_limit: int = Field(
+        default=50, ge=1, description="Articles research.news_refresh scores per run at most."
+    )
 
     @field_validator("log_level")
     @classmethod

@@ -59,3 +59,34 @@ def trained_root(btc: Bars, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
     )
     assert result.promoted, result.reasons
     return root, model_id
+
+
+TWO_WEEKS = SPOT_1M.parent / "klines_1m_2weeks" / "BTCUSDT-1m-2023-03-12_2023-03-25.csv.gz"
+MARCH_23 = 1_679_529_600_000  # 2023-03-23T00:00Z
+
+
+@pytest.fixture(scope="session")
+def earlier_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A registry with one model trained on BTCUSDT 2023-03-12 .. 22 only (the two-week file
+    cut before the vendored days), promoted by hand: the vendored days are out of its sample."""
+    from ai_engine.ml.serving import set_promoted
+
+    two = load([TWO_WEEKS])
+    earlier = two.take(slice(0, int(np.searchsorted(two.open_time, MARCH_23))))
+    root = tmp_path_factory.mktemp("earlier-registry")
+    model_id, _, _ = train_and_register(
+        earlier,
+        series="binance spot BTCUSDT 1m",
+        spec=PROMOTABLE_SPEC,
+        root=root,
+        config=TrainConfig(
+            num_threads=1,
+            num_boost_round=30,
+            early_stopping_rounds=1000,
+            cv_splits=2,
+            min_signals=10,
+            calibration="platt",
+        ),
+    )
+    set_promoted(root, model_id, reason="test: trained before the vendored days", actor="test")
+    return root, model_id

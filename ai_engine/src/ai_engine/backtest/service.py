@@ -11,7 +11,11 @@ both), the time range (``start`` before ``end``). ``run_backtest`` then:
    of the same symbol may come with them) or the Parquet store (``[start, end)``; with the
    USD-M market, the stored funding events too); ``start``/``end`` also cut files. No bars in
    the range is refused, naming the range and the data's span;
-2. **indicators**: the strategy's signals on those bars (``Strategy.run``);
+2. **indicators**: the strategy's signals on those bars (``Strategy.run``); with ``model`` (a
+   model id or ``promoted``; ``ml_lightgbm`` requires one) the model's batch P(up) is the
+   ``model_prob`` column first (``ml.model_column``: bars that do not all open after the
+   model's training span are refused, or with ``allow_model_overlap`` run and flagged in the
+   JSON's ``run.model``);
 3. **simulation**: our kernel (``engine.run_signals``, engine ``fast``) or Backtrader
    (``backtrader_engine.run_backtrader``);
 4. **metrics**, then the JSON (``report_json``) and the HTML report (``report_html``,
@@ -98,6 +102,9 @@ class BacktestRequest:
     json_out: Path | None = None
     report_out: Path | None = None
     name: str = ""
+    model: str | None = None  # a model id or "promoted": its P(up) is the model_prob column
+    models_root: Path | None = None  # the model registry (ml); required with ``model``
+    allow_model_overlap: bool = False  # run (flagged in-sample) bars the model trained on
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +168,7 @@ def prepare(request: BacktestRequest) -> Plan:
     except StrategyParamError as exc:
         raise RequestError(f"params: {exc}") from None
     _check_source(request)
+    _check_model(request, strategy)
     return Plan(
         request, strategy, parsed, config, "market" in request.config or bool(request.market)
     )
@@ -178,7 +186,11 @@ def run_backtest(request: BacktestRequest, *, data_dir: Path) -> BacktestOutcome
         config = replace(config, market=market)
     if config.market != "usdm":
         funding = None
-    signals = plan.strategy.run(MarketInput.from_bars(bars, step, funding=funding), plan.params)
+    market_input = MarketInput.from_bars(bars, step, funding=funding)
+    model_info = None
+    if plan.request.model is not None:  # the model's P(up), point-in-time (ml.model_column)
+        market_input, model_info = _with_model(plan.request, market_input, bars)
+    signals = plan.strategy.run(market_input, plan.params)
     computed = clock.perf_counter()
     try:
         result = simulate(signals, bars, config, symbol, funding, step)
@@ -198,12 +210,45 @@ def run_backtest(request: BacktestRequest, *, data_dir: Path) -> BacktestOutcome
     }
     result = replace(result, timings=timings)
     document = result_to_json(result, metrics, run=_run_info(plan, series, funding))
+    if model_info is not None:
+        document["run"]["model"] = model_info
     written = _write(plan, document, result, metrics, bars, symbol, series)
     events = None if funding is None else len(funding)
     return BacktestOutcome(plan, series, result, metrics, document, written, events)
 
 
 Simulate = Callable[[Signals, Bars, BacktestConfig, str, Funding | None, int], BacktestResult]
+
+
+def _check_model(request: BacktestRequest, strategy: Strategy[Any]) -> None:
+    """``ml_lightgbm`` trades on a model: it needs ``model``; ``model`` needs a registry."""
+    if request.model is None:
+        if strategy.name == "ml_lightgbm":
+            raise RequestError(
+                "model: strategy ml_lightgbm trades on a model's P(up): give --model ID "
+                "(or --model promoted)"
+            )
+        return
+    if request.models_root is None:
+        raise RequestError("model: no model registry given (TRADINGBOT_MODELS_DIR)")
+
+
+def _with_model(
+    request: BacktestRequest, market_input: MarketInput, bars: Bars
+) -> tuple[MarketInput, dict[str, Any]]:
+    """``market_input`` with the model's batch P(up) attached, and what the JSON says of it."""
+    from ai_engine.ml.model_column import model_column
+    from ai_engine.ml.registry import CorruptArtifactError
+
+    assert request.model is not None
+    assert request.models_root is not None
+    try:
+        column = model_column(
+            request.models_root, request.model, bars, allow_overlap=request.allow_model_overlap
+        )
+    except (CorruptArtifactError, FileNotFoundError, ValueError) as exc:
+        raise RequestError(f"model: {exc}") from None
+    return replace(market_input, model_prob=column.prob), column.info
 
 
 def _simulator(name: str) -> Simulate:

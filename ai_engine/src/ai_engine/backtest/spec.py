@@ -20,6 +20,8 @@ Fields (all optional except ``strategy`` and one data source)::
     config: {...}                  # any other BacktestConfig field (sizing, leverage, exits ...)
     json: reports/NAME.json        # outputs, relative to the spec file
     report: reports/NAME.html
+    model: promoted                # a model id or promoted: its P(up) feeds ml_lightgbm
+    allow_model_overlap: false     # true: run bars the model trained on (flagged in-sample)
 
 Every problem is refused with ``SpecError`` naming the file and the field (``params``,
 ``config.sizing.kind``); ``cash``, ``fee_maker``, ``fee_taker`` and ``slippage_bps`` may not
@@ -41,7 +43,7 @@ from ai_engine.backtest.service import BacktestRequest, RequestError, parse_mome
 FIELDS = (
     "name", "description", "strategy", "params", "data", "symbol", "interval", "market",
     "start", "end", "engine", "cash", "fee_maker", "fee_taker", "slippage_bps", "config",
-    "json", "report",
+    "json", "report", "model", "allow_model_overlap",
 )  # fmt: skip
 _CONFIG_SHORTCUTS = ("cash", "fee_maker", "fee_taker", "slippage_bps")
 
@@ -100,7 +102,16 @@ def spec_request(values: Any, *, base: Path, default_name: str = "") -> Backtest
         config=dict(config),
         json_out=_out(values, "json", base),
         report_out=_out(values, "report", base),
+        model=_text(values, "model"),
+        allow_model_overlap=_flag(values, "allow_model_overlap"),
     )
+
+
+def _flag(values: Mapping[str, Any], name: str) -> bool:
+    value = values.get(name, False)
+    if not isinstance(value, bool):
+        raise SpecError(f"field {name} must be true or false, got {_kind(value)}")
+    return value
 
 
 def _stem(path: Path) -> str:

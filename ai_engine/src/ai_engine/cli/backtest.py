@@ -5,7 +5,10 @@ Either options (``--strategy`` and ``--data FILE...`` or ``--symbol --interval [
 replace the spec's values (``--params`` are merged into its ``params``). Everything is checked
 before any data is read (``backtest.service.prepare``): a bad request exits 2, missing or bad
 market data exits 1, each with one line naming the problem. The run prints a summary; ``--json``
-and ``--report`` write the JSON result and the HTML report.
+and ``--report`` write the JSON result and the HTML report. ``--model ID`` (or ``promoted``; from
+the registry of ``--models`` or the settings) attaches that model's P(up) for ``ml_lightgbm``;
+bars that are not after its training span are refused unless ``--allow-model-overlap``, which
+runs them with a warning on stderr and ``run.model.warning`` in the JSON.
 
 Exit: the command registers ``gc.freeze`` to run at interpreter exit, so that the final
 garbage collections skip the objects alive then (numba's type registries, the imported
@@ -61,6 +64,15 @@ def backtest(
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON result here."),
     report_out: Path | None = typer.Option(None, "--report", help="Write the HTML report here."),
     spec: Path | None = typer.Option(None, "--spec", help="A YAML backtest spec."),
+    model: str | None = typer.Option(
+        None, "--model", help="Model id (or 'promoted') whose P(up) feeds ml_lightgbm."
+    ),
+    allow_model_overlap: bool = typer.Option(
+        False, "--allow-model-overlap", help="Run bars the model trained on (flagged in-sample)."
+    ),
+    models: Path | None = typer.Option(
+        None, "--models", help="Model registry root (default: the settings' models dir)."
+    ),
 ) -> None:
     """Backtest a strategy and print its metrics; optionally write JSON and an HTML report."""
     atexit.unregister(gc.freeze)  # once, however many runs this process makes
@@ -78,6 +90,9 @@ def backtest(
         "json_out": json_out,
         "report_out": report_out,
         "data": tuple(data) if data else None,
+        "model": model,
+        "allow_model_overlap": allow_model_overlap or None,
+        "models_root": models or settings_of(ctx).models_root,
     }
     try:
         given["start"] = None if start is None else parse_moment(start, "--start")
@@ -92,6 +107,9 @@ def backtest(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     _summary(outcome)
+    warning = outcome.document["run"].get("model", {}).get("warning")
+    if warning:
+        typer.echo(f"WARNING: {warning}", err=True)
 
 
 def _request(spec: Path | None, given: dict[str, Any], params: dict[str, str]) -> BacktestRequest:

@@ -16,8 +16,8 @@ ETHUSDT 1m data, 3 days each: 7e-9 for the ``COMPOSITE`` set, 6e-8 for ``ma_slop
 ``tests/features/test_incremental.py`` checks it). Within tolerance, not bit-exact.
 
 Two features need more history than the window, so the updater keeps their state itself
-(and the volume profile, which reads only its own ``profile_window`` bars, is computed on those
-bars alone: same value, less work):
+(and the volume profile and the rolling VWAPs, which read only their own last ``profile_window``
+and ``max(vwap_windows)`` bars, are computed on those bars alone: same value, less work):
 
 * session VWAP (every bar since UTC midnight, up to 1,440 1m bars): the day's running sums,
   computed exactly like ``vwap.session_vwap_stats``;
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,7 +46,7 @@ from ai_engine.features.composite import (
 )
 from ai_engine.features.timeframes import bucket_start, interval_ms
 from ai_engine.features.volume_profile import volume_profile
-from ai_engine.features.vwap import DAY_MS
+from ai_engine.features.vwap import DAY_MS, rolling_vwaps, typical_price
 
 DEFAULT_WINDOW = 400
 """Trailing bars recomputed per update (see module docstring)."""
@@ -53,6 +54,27 @@ HTF_WINDOW = 300
 """Higher-timeframe closes kept for the ``mtf`` group."""
 
 _FLOAT_COLUMNS = ("open", "high", "low", "close", "volume", "taker_buy_volume")
+
+
+@cache
+def _names_of(group: str) -> frozenset[str]:
+    """The feature names ``compute_features`` gives for ``group`` (found by running it once on
+    three flat bars: the names do not depend on the values)."""
+    ones, t = np.ones(3), np.arange(3, dtype=np.int64) * 60_000
+    flat = _Window(t, ones, ones, ones, ones, ones, ones * 0.5, np.ones(3, np.int64))
+    return frozenset(compute_features(flat, groups={group}, funding_events=(t[:1], ones[:1])))
+
+
+def groups_for(names: Collection[str]) -> frozenset[str]:
+    """The smallest set of groups whose features include every one of ``names`` (a trained
+    model's columns): the live path then computes only what the model reads. Raises
+    ``ValueError`` naming a feature no group gives."""
+    wanted = set(names)
+    groups = frozenset(g for g in sorted(ALL) if wanted & _names_of(g))
+    unknown = wanted - set().union(*(_names_of(g) for g in groups))
+    if unknown:
+        raise ValueError(f"features no group computes: {sorted(unknown)}")
+    return groups
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,11 +217,13 @@ class IncrementalFeatures:
         )
         features = compute_features(
             view,
-            groups=self.groups - {"mtf", "volume_profile"},
+            groups=self.groups - {"mtf", "volume_profile", "vwap"},
             params=self.params,
             funding_events=self._funding,
         )
         latest = {name: float(arr[-1]) for name, arr in features.items()}
+        if "vwap" in self.groups:
+            latest.update(self._vwap_latest())
         if "volume_profile" in self.groups:
             # The profile of the last bar reads only the last ``profile_window`` bars: computing
             # it on that tail gives the same value for a fraction of the cost.
@@ -213,17 +237,32 @@ class IncrementalFeatures:
                 self.params.profile_bins,
             )
             latest.update(vpoc=float(vp.vpoc[-1]), vah=float(vp.vah[-1]), val=float(vp.val[-1]))
-        if "vwap_session" in latest and self._s_v > 0:
-            mean_d = self._s_dv / self._s_v
-            mean = self._ref + mean_d
-            latest["vwap_session"] = mean
-            latest["vwap_session_sigma"] = float(
-                np.sqrt(max(self._s_ddv / self._s_v - mean_d * mean_d, 0.0))
-            )
-            latest["vwap_session_dev"] = 100.0 * (float(view.close[-1]) - mean) / mean
         if "mtf" in self.groups:
             latest.update(self._mtf_latest(int(view.open_time[-1])))
         return latest
+
+    def _vwap_latest(self) -> dict[str, float]:
+        """The ``vwap`` group's values of the last bar: the rolling VWAPs from the last
+        ``max(vwap_windows)`` bars (all their sums read), the session's from the running day
+        sums (``vwap.session_vwap_stats``'s arithmetic)."""
+        p = self.params
+        lo = max(self._end - max(p.vwap_windows), 0)
+        f = {name: arr[lo : self._end] for name, arr in self._f.items()}
+        tp = typical_price(f["high"], f["low"], f["close"])
+        close = float(f["close"][-1])
+        out: dict[str, float] = {}
+        rolling = rolling_vwaps(tp, f["volume"], p.vwap_windows)
+        for name, values in zip(("short", "medium", "long"), rolling, strict=True):
+            out[f"vwap_{name}"] = value = float(values[-1])
+            out[f"vwap_{name}_dev"] = _deviation_pct(close, value)
+        mean = sigma = float("nan")
+        if self._s_v > 0:
+            mean_d = self._s_dv / self._s_v
+            mean = self._ref + mean_d
+            sigma = float(np.sqrt(max(self._s_ddv / self._s_v - mean_d * mean_d, 0.0)))
+        out["vwap_session"], out["vwap_session_sigma"] = mean, sigma
+        out["vwap_session_dev"] = _deviation_pct(close, mean)
+        return out
 
     def _mtf_latest(self, open_time: int) -> dict[str, float]:
         closes = np.array(self._htf_close[-HTF_WINDOW:])
@@ -232,3 +271,10 @@ class IncrementalFeatures:
         closed = self._htf_open[-1] + self._htf_step <= open_time + self._step
         at = len(closes) - 1 if closed else len(closes) - 2
         return {name: float(arr[at]) if at >= 0 else float("nan") for name, arr in values.items()}
+
+
+def _deviation_pct(close: float, vwap: float) -> float:
+    """``vwap.deviation_pct`` of one value: NaN where the VWAP is NaN or 0."""
+    if not np.isfinite(vwap) or vwap == 0:
+        return float("nan")
+    return 100.0 * (close - vwap) / vwap

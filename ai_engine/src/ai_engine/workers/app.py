@@ -79,7 +79,14 @@ def make_celery(
     from ai_engine.workers import ml_tasks
 
     ml_tasks.register(app)  # research.ml_train / research.ml_retrain (workers/ml_tasks.py)
-    app.conf.beat_schedule = ml_tasks.beat_schedule(settings)  # off unless configured
+    from ai_engine.workers import news_tasks
+
+    news_tasks.register(app)  # research.news_refresh (workers/news_tasks.py)
+    # Each entry is off unless configured (ml_retrain_every_s, news_every_s).
+    app.conf.beat_schedule = {
+        **ml_tasks.beat_schedule(settings),
+        **news_tasks.beat_schedule(settings),
+    }
     return app
 
 
