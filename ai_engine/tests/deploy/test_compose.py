@@ -140,28 +140,37 @@ def test_engine_commands_parse_with_the_cli(name: str) -> None:
 # What the tests run, for each service whose command a test runs as a process: the compose
 # command with its values replaced by "*" must equal the test's, and the test must still hold it.
 TESTED = {
-    "api": ("alerts/conftest.py", ["tradingbot", "api", "--host", "*", "--port", "*"]),
+    "api": ("servers.py", ["tradingbot", "api", "--host", "*", "--port", "*"]),
     "trader": ("metrics/test_scrape_during_replay.py",
-               ["tradingbot", "run", "--config", "*", "--mode", "replay", "--speed", "*"]),
-    "alerts": ("alerts/test_alerts_cli.py", ["tradingbot", "alerts", "run", "--metrics-port", "*"]),
+               ["tradingbot", "run", "--config", "*", "--mode", "replay", "--speed", "*",
+                "--metrics-port", "*", "--metrics-host", "*"]),
+    "alerts": ("alerts/test_alerts_cli.py",
+               ["tradingbot", "alerts", "run", "--metrics-port", "*", "--metrics-host", "*"]),
+    "worker-orders": ("metrics/test_venue_weight.py",
+                      ["celery", "-A", "ai_engine.workers.order_worker", "worker", "-Q", "*",
+                       "--pool", "solo", "--hostname", "*", "--loglevel", "*",
+                       "--include", "ai_engine.metrics.celery_exporter"]),
 }  # fmt: skip
+# Values that are part of what is tested (the rest are free: ports, paths, names, levels); a
+# test runs the Celery worker on a queue of its own (the routing test checks the queue).
+KEPT = ("--mode", "--pool", "--include")
+FREE = ("-Q",)
 
 
 def _masked(command: list[str]) -> list[str]:
     out, value_next = [], False
     for word in command:
         out.append("*" if value_next else word)
-        value_next = word.startswith("--") and not value_next
+        value_next = (
+            (word.startswith("--") and word not in KEPT) or word in FREE
+        ) and not value_next
     return out
 
 
 @pytest.mark.parametrize("name", sorted(TESTED))
 def test_service_commands_are_the_ones_the_tests_run(name: str) -> None:
     test_file, pattern = TESTED[name]
-    command = SERVICES[name]["command"]
-    masked = _masked(command)
-    if name == "trader":  # the mode is part of what is tested, not a free value
-        masked[masked.index("--mode") + 1] = command[command.index("--mode") + 1]
+    masked = _masked(SERVICES[name]["command"])
     assert masked == pattern
     source = (TESTS / test_file).read_text()
     words = [w for w in pattern[1:] if w != "*"]
@@ -218,8 +227,21 @@ def test_engine_variables_are_settings_the_engine_reads(name: str) -> None:
     from ai_engine.alerts.settings import AlertSettings
     from ai_engine.settings import Settings
 
+    orders = {"orders_venue", "orders_api_key", "orders_api_secret"}  # workers/order_worker.py
     fields = set(Settings.model_fields) | set(AlertSettings.model_fields) | {"metrics_port"}
+    fields |= orders
     environment = SERVICES[name].get("environment", {})
     for variable in environment:
         if variable.startswith("TRADINGBOT_"):
             assert variable.removeprefix("TRADINGBOT_").lower() in fields, f"{name}: {variable}"
+
+
+def test_the_orders_worker_environment_configures_the_worker() -> None:
+    from ai_engine.workers.order_worker import orders_config_from_env
+
+    environment = SERVICES["worker-orders"]["environment"]
+    defaults = {k: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(v)) for k, v in environment.items()}
+    assert defaults["TRADINGBOT_ORDERS_VENUE"] == "sim-spot:http://sim-exchange:9000"
+    assert "sim-exchange" in SERVICES["worker-orders"]["depends_on"]
+    config = orders_config_from_env(defaults)  # raises on a venue or keys it cannot use
+    assert "unrestricted" in config.limits

@@ -4,21 +4,13 @@ at shutdown; no port, no exporter."""
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import pytest
 from celery.signals import worker_ready, worker_shutdown
+from servers import free_port
 
 from ai_engine.metrics import celery_exporter
 from ai_engine.metrics.definitions import observe_inference
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def test_started_on_ready_and_stopped_on_shutdown(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,8 +35,9 @@ def test_every_metric_is_named_tradingbot_and_labelled_from_the_known_set() -> N
     registry = new_registry()
     EngineMetrics.create(registry)
     ProcessMetrics.create(registry)  # the hook metrics, in a registry of their own here
-    allowed = {"bot", "symbol", "venue", "side", "status", "queue", "check", "component",
-               "model", "kind", "code", "state", "result", "type", "stream"}  # fmt: skip
+    allowed = {"bot", "symbol", "venue", "market", "side", "status", "queue", "check",
+               "component", "model", "kind", "code", "state", "result", "type",
+               "stream"}  # fmt: skip
     names = [m.name for m in registry.collect()]
     assert len(names) == len(set(names)) >= 25
     for collector in registry._collector_to_names:
@@ -88,11 +89,39 @@ def test_latencies_slippage_and_gauges_from_the_stream() -> None:
     assert value(registry, "tradingbot_win_rate", bot="bot-a") == 1
 
 
+def test_an_order_reported_once_with_its_times_has_a_round_trip_and_a_tick_to_order() -> None:
+    # the trader publishes the order once, final, after the worker answered; the event carries
+    # queued_at (the trader enqueued it) and acked_at (the venue answered the worker)
+    registry = new_registry()
+    metrics = EventMetrics(registry)
+    bar_at = 1_000_000.0  # the bar entry's Redis time, seconds
+    timed = {"queued_at": bar_at + 0.012, "acked_at": bar_at + 0.047}
+    metrics.apply_all([
+        ("1000000000-0", event("bar", {"close": "100", "open_time": 0})),
+        ("1000000060-0", event("order", {"client_order_id": "c1", "side": "buy",
+                                          "status": "filled", **timed})),
+        ("1000000061-0", event("order", {"client_order_id": "c1", "side": "buy",
+                                          "status": "filled", **timed})),  # a repeat: once
+        ("1000000070-0", event("order", {"client_order_id": "c2", "side": "sell",
+                                          "status": "rejected", "queued_at": bar_at + 0.05})),
+    ])  # fmt: skip
+    bs = {"bot": "bot-a", "symbol": "BTCUSDT"}
+    assert value(registry, "tradingbot_tick_to_order_seconds_count", **bs) == 1
+    assert value(registry, "tradingbot_tick_to_order_seconds_sum", **bs) == pytest.approx(0.012)
+    assert value(registry, "tradingbot_order_round_trip_seconds_count", **bs) == 1
+    assert value(registry, "tradingbot_order_round_trip_seconds_sum", **bs) == pytest.approx(0.035)
+
+
 def test_process_hooks_record_in_the_default_registry() -> None:
-    definitions.observe_used_weight("binance_spot", {"X-MBX-USED-WEIGHT-1M": "1500"})
-    definitions.observe_used_weight("binance_spot", {"Content-Type": "json"})  # no header: kept
-    assert value(REGISTRY, "tradingbot_rate_limit_used_weight", venue="binance_spot") == 1500
-    assert value(REGISTRY, "tradingbot_rate_limit_headroom_ratio", venue="binance_spot") == 0.75
+    definitions.observe_used_weight("mainnet", "spot", 1500)
+    spot = {"venue": "mainnet", "market": "spot"}
+    assert value(REGISTRY, "tradingbot_rate_limit_used_weight", **spot) == 1500
+    assert value(REGISTRY, "tradingbot_rate_limit_headroom_ratio", **spot) == 0.75
+    definitions.observe_used_weight("mainnet", "usdm", 1800)  # USD-M: 2400 a minute
+    usdm = {"venue": "mainnet", "market": "usdm"}
+    assert value(REGISTRY, "tradingbot_rate_limit_headroom_ratio", **usdm) == 0.25
+    definitions.observe_used_weight("mainnet", "usdm", 9999)  # past the limit: no headroom
+    assert value(REGISTRY, "tradingbot_rate_limit_headroom_ratio", **usdm) == 0
     before = value(REGISTRY, "tradingbot_claude_tokens_total", model="m", kind="input") or 0
     definitions.count_claude_tokens("m", 120, 30)
     assert (
@@ -131,3 +160,4 @@ def test_api_metrics_page_needs_no_token_and_follows_the_stream(redis_url: str) 
     assert [s.value for s in equity] == [1234.5]
     assert "tradingbot_celery_queue_depth" in families
     assert "process_cpu_seconds" in families  # the API process's own collectors
+    client.app.state.metrics_scraper.redis.close()  # type: ignore[attr-defined]  # the API has no shutdown hook

@@ -5,7 +5,8 @@
 ``telegram_base_url``; its ``Bot`` also sends the alerts) -- runs until ``stop`` is set, and closes
 everything. Secrets redacted from every message: the Telegram token, the engine API token, the
 Binance key and secret, and the database URL's password. ``metrics_port`` (optional) serves the
-event-derived metrics of this process (``metrics.exporter``).
+event-derived metrics of this process (``metrics.exporter``) on ``metrics_host`` (loopback by
+default; ``0.0.0.0`` where Prometheus scrapes it from another container).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ async def run_alerts(
     database_url: str | None,
     stop: asyncio.Event,
     metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
     on_ready: Callable[[AlertService], None] | None = None,
 ) -> None:
     if alerts.telegram_token is None:
@@ -86,7 +88,7 @@ async def run_alerts(
 
             registry = new_registry()
             event_metrics = EventMetrics(registry)
-            exporter = start_exporter(registry, port=metrics_port)
+            exporter = start_exporter(registry, port=metrics_port, addr=metrics_host)
             on_entries = event_metrics.apply_all
             log.info("alerts: metrics on port %d", exporter.port)
         service = AlertService(

@@ -41,6 +41,9 @@ def run(
     metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="Serve this process's metrics on this port (0: a free one)."
     ),
+    metrics_host: str = typer.Option(
+        "127.0.0.1", "--metrics-host", help="Address for --metrics-port (0.0.0.0 in a container)."
+    ),
 ) -> None:
     """Send alerts and answer commands until interrupted."""
     from ai_engine.alerts.runner import AlertsSetupError, run_alerts
@@ -69,6 +72,7 @@ def run(
             database_url=urls.database_url,
             stop=stop,
             metrics_port=metrics_port,
+            metrics_host=metrics_host,
             on_ready=lambda _s: typer.echo(
                 f"alerts: following the event stream; {len(alerts.telegram_chat_ids)} chat(s)"
             ),

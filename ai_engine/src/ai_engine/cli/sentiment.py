@@ -120,6 +120,7 @@ def score_command(
 ) -> None:
     """Score stored articles that have no score for the current model and prompt."""
     from ai_engine.domain.clock import SystemClock
+    from ai_engine.metrics.definitions import count_claude_tokens
     from ai_engine.sentiment.claude import connect
     from ai_engine.sentiment.limits import RateLimiter, TokenBudget
     from ai_engine.sentiment.pipeline import StoreScoreCache, score_pending
@@ -137,6 +138,7 @@ def score_command(
             limiter=RateLimiter(settings.sentiment_requests_per_minute),
             model=settings.sentiment_model,
             base_url=settings.anthropic_base_url,
+            on_usage=count_claude_tokens,  # the metrics hook (docs/operations.md)
         )
         if not claude.enabled:
             typer.echo(str(claude.disabled_reason))

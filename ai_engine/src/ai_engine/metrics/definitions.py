@@ -1,6 +1,6 @@
 """Every metric of the engine, in one place. Names ``tradingbot_*``; labels from a small set:
-``bot``, ``symbol``, ``venue``, ``side``, ``status``, ``queue``, ``check``, ``component``,
-``model``, ``kind``, ``code``, ``state``, ``result``, ``type``, ``stream``.
+``bot``, ``symbol``, ``venue``, ``market``, ``side``, ``status``, ``queue``, ``check``,
+``component``, ``model``, ``kind``, ``code``, ``state``, ``result``, ``type``, ``stream``.
 
 ``EngineMetrics.create(registry)`` creates the event-derived ones in ``registry`` (each consumer
 -- the API, the alerts process, a test -- has a registry of its own: a name may be registered
@@ -14,7 +14,6 @@ Latencies are seconds; money is in the quote asset (floats: Prometheus has no de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -206,14 +205,15 @@ class ProcessMetrics:
             ),
             used_weight=Gauge(
                 "tradingbot_rate_limit_used_weight",
-                "X-MBX-USED-WEIGHT-1M of the last venue response.",
-                ("venue",),
+                "X-MBX-USED-WEIGHT-1M of the last venue response (venue: the endpoints, "
+                "mainnet, testnet or sim; market: spot or usdm).",
+                ("venue", "market"),
                 registry=r,
             ),
             weight_headroom=Gauge(
                 "tradingbot_rate_limit_headroom_ratio",
-                "1 - used weight / the venue's per-minute limit.",
-                ("venue",),
+                "1 - used weight / the market's per-minute limit.",
+                ("venue", "market"),
                 registry=r,
             ),
             inference=Histogram(
@@ -242,31 +242,15 @@ def process_metrics() -> ProcessMetrics:
     return _PROCESS[0]
 
 
-def observe_used_weight(
-    venue: str, headers: Mapping[str, str], *, limit: int = WEIGHT_LIMITS["spot"]
-) -> None:
-    """Record ``X-MBX-USED-WEIGHT-1M`` of a venue response (no header: nothing recorded)."""
-    raw = next((v for k, v in headers.items() if k.lower() == "x-mbx-used-weight-1m"), None)
-    try:
-        used = float(raw) if raw is not None else None
-    except ValueError:
-        return
-    if used is None:
-        return
+def observe_used_weight(venue: str, market: str, used: int) -> None:
+    """Record a venue answer's ``X-MBX-USED-WEIGHT-1M`` (the ``WeightObserver`` of
+    ``venues.binance.connection``: composition roots pass this function to the adapter).
+    ``venue``: the endpoints' name (mainnet, testnet, sim); ``market``: spot or usdm, whose
+    per-minute limit (``WEIGHT_LIMITS``; another market: spot's) gives the headroom."""
     m = process_metrics()
-    m.used_weight.labels(venue).set(used)
-    m.weight_headroom.labels(venue).set(max(0.0, 1.0 - used / limit))
-
-
-def observe_response(endpoints: str, response: object) -> None:
-    """The weight header of python-binance's last response (``client.response``, aiohttp):
-    labelled ``<endpoints>_<market>`` (``mainnet_spot``, ``testnet_usdm``, ``sim_spot``), the
-    market told by the path (``/fapi/``: USD-M, limit 2400; else spot, 6000). Never raises."""
-    headers = getattr(response, "headers", None)
-    if not headers:
-        return
-    market = "usdm" if "/fapi/" in str(getattr(response, "url", "")) else "spot"
-    observe_used_weight(f"{endpoints}_{market}", headers, limit=WEIGHT_LIMITS[market])
+    limit = WEIGHT_LIMITS.get(market, WEIGHT_LIMITS["spot"])
+    m.used_weight.labels(venue, market).set(used)
+    m.weight_headroom.labels(venue, market).set(max(0.0, 1.0 - used / limit))
 
 
 def observe_inference(model: str, seconds: float) -> None:
@@ -274,6 +258,7 @@ def observe_inference(model: str, seconds: float) -> None:
 
 
 def count_claude_tokens(model: str, input_tokens: int, output_tokens: int) -> None:
+    """The ``UsageObserver`` of ``sentiment.claude``: the tokens of one Claude answer."""
     tokens = process_metrics().claude_tokens
     tokens.labels(model, "input").inc(input_tokens)
     tokens.labels(model, "output").inc(output_tokens)

@@ -4,12 +4,19 @@ Apply each ``(entry id, event)`` in stream order. Latencies are measured between
 entry ids** (Redis stamps each XADD with its wall-clock millisecond), so they hold in a replay
 whose events carry the simulated time as ``ts``:
 
-* tick-to-order: a ``bar`` of a bot and symbol to the first ``order`` event after it;
-* order round trip: an order's first event to its first terminal status (an order whose first
-  event is already terminal -- the trader reports it once, after the worker answered -- has no
-  round trip to measure here; the execution worker's hook records it, ``definitions``);
+* tick-to-order: a ``bar`` of a bot and symbol to the first ``order`` event after it -- to the
+  order's ``queued_at`` when the event carries it (the trader's clock when it enqueued the
+  order; the event itself is published after the worker's answer), else to the event;
+* order round trip: ``acked_at - queued_at`` of the order's first event that carries both
+  (enqueued by the trader -> the venue's answer reached the worker: queue, worker, venue and
+  back); without them, the order's first event to its first terminal status (an order reported
+  once, already terminal and without the times, has no round trip). Once per order.
 * slippage: a ``fill`` against the decision price -- the close of the last ``bar`` before the
   order's first event -- in basis points, positive when worse for the bot.
+
+The times of an order event span two wall clocks (Redis' and the trader's; the trader's and the
+worker's): on one host, or hosts kept in sync by NTP, the error is well under the histograms'
+buckets; a negative difference counts as 0.
 
 State kept is bounded: the open orders (at most ``MAX_PENDING``, oldest dropped) and the last
 bar per bot and symbol. Closed round trips come from ``alerts.roundtrips.TripBook`` (incremental).
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +41,16 @@ HEALTH = {"ok": 1.0, "degraded": 0.5, "down": 0.0}
 STATES = ("running", "paused", "stopped", "halted")
 MAX_PENDING = 10_000
 WIN_RATE_TRADES = 20
+
+
+@dataclass
+class _Order:
+    """What is kept of an order seen: its first event's time, the decision price, and whether
+    its round trip was measured."""
+
+    at: float
+    close: float | None
+    measured: bool = False
 
 
 def entry_seconds(entry_id: str) -> float:
@@ -54,7 +72,7 @@ class EventMetrics:
     def __init__(self, registry: CollectorRegistry | EngineMetrics) -> None:
         self.m = registry if isinstance(registry, EngineMetrics) else EngineMetrics.create(registry)
         self._bar: dict[tuple[str, str], tuple[float, float | None]] = {}  # time, close
-        self._orders: OrderedDict[str, tuple[float, float | None]] = OrderedDict()
+        self._orders: OrderedDict[str, _Order] = OrderedDict()
         self._book = TripBook()
         self._results: dict[str, deque[bool]] = {}
         self._day_start: dict[str, tuple[date, float]] = {}
@@ -78,20 +96,28 @@ class EventMetrics:
         m = self.m
         cid, status = str(data.get("client_order_id", "")), str(data.get("status", "")).lower()
         m.orders.labels(bot, symbol, str(data.get("side", "")).lower(), status).inc()
-        first = self._orders.get(cid)
-        reported_once = first is None and status in TERMINAL  # no earlier event: no round trip
-        if first is None and cid:
+        if not cid:
+            return
+        queued, acked = _float(data, "queued_at"), _float(data, "acked_at")
+        seen = self._orders.get(cid)
+        earlier = seen is not None
+        if seen is None:
             bar_at, close = self._bar.pop((bot, symbol), (None, None))
             if bar_at is not None:
-                m.tick_to_order.labels(bot, symbol).observe(max(0.0, at - bar_at))
-            first = (at, close)
-            self._orders[cid] = first
+                sent = queued if queued is not None else at
+                m.tick_to_order.labels(bot, symbol).observe(max(0.0, sent - bar_at))
+            seen = self._orders[cid] = _Order(at, close)
             if len(self._orders) > MAX_PENDING:
                 self._orders.popitem(last=False)
-        if first is not None and status in TERMINAL and not reported_once:
-            m.order_round_trip.labels(bot, symbol).observe(max(0.0, at - first[0]))
-            if status != "filled":
-                self._orders.pop(cid, None)
+        if not seen.measured:
+            if queued is not None and acked is not None:
+                seen.measured = True
+                m.order_round_trip.labels(bot, symbol).observe(max(0.0, acked - queued))
+            elif earlier and status in TERMINAL:
+                seen.measured = True
+                m.order_round_trip.labels(bot, symbol).observe(max(0.0, at - seen.at))
+        if status in TERMINAL and status != "filled":  # a filled one waits for its fills
+            self._orders.pop(cid, None)
 
     def _on_fill(self, eid: str, event: Any, at: float, data: Any, bot: str, symbol: str) -> None:
         m = self.m
@@ -99,7 +125,8 @@ class EventMetrics:
         m.fills.labels(bot, symbol, side).inc()
         m.last_fill.labels(bot).set(event.ts.timestamp())
         price = _float(data, "price")
-        decision = self._orders.get(str(data.get("client_order_id", "")), (0.0, None))[1]
+        order = self._orders.get(str(data.get("client_order_id", "")))
+        decision = order.close if order is not None else None
         if price is not None and decision:
             sign = 1.0 if side == "buy" else -1.0
             m.slippage.labels(bot, symbol, side).observe((price - decision) / decision * 1e4 * sign)

@@ -9,11 +9,17 @@ Rules:
   text, never a crash. Messages never contain the API key (``redact``).
 * The SDK's *sync* client runs in a worker thread: it is not tied to an event loop, so one
   client serves the API's requests (each may run on a different loop) and the CLI alike.
+* Every answer's ``usage`` is also told to ``on_usage`` (``UsageObserver``: model, input and
+  output tokens) when the composition root gives one -- the API passes the metrics hook
+  ``metrics.definitions.count_claude_tokens`` (sentiment imports no metrics); an observer that
+  raises is logged and ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ai_engine.domain.errors import RetryableError
@@ -21,6 +27,11 @@ from ai_engine.sentiment.limits import RateLimiter, TokenBudget
 
 if TYPE_CHECKING:  # anthropic takes over a second to import: only when a key is set
     import anthropic
+
+log = logging.getLogger("ai_engine.sentiment")
+
+UsageObserver = Callable[[str, int, int], None]
+"""Told ``(model, input tokens, output tokens)`` of every Claude answer."""
 
 DEFAULT_MODEL = "claude-haiku-4-5"
 NO_KEY = "sentiment disabled: no Anthropic API key (set TRADINGBOT_ANTHROPIC_API_KEY)"
@@ -71,8 +82,10 @@ class Claude:
         limiter: RateLimiter,
         secret: str | None = None,
         disabled_reason: str | None = None,
+        on_usage: UsageObserver | None = None,
     ) -> None:
         self._client = client
+        self.on_usage = on_usage
         self.model = model
         self.budget = budget
         self.limiter = limiter
@@ -113,6 +126,11 @@ class Claude:
             raise ClaudeFailed(redact(_describe(exc), self._secret)) from None
         usage = message.usage
         self.budget.spend(usage.input_tokens + usage.output_tokens)
+        if self.on_usage is not None:
+            try:
+                self.on_usage(self.model, usage.input_tokens, usage.output_tokens)
+            except Exception as exc:  # counting never fails a call
+                log.warning("Claude usage observer failed: %s", exc)
         return message
 
 
@@ -125,13 +143,17 @@ def connect(
     base_url: str | None = None,
     timeout_s: float = 20.0,
     max_retries: int = 2,
+    on_usage: UsageObserver | None = None,
 ) -> Claude:
-    """A ``Claude`` for ``api_key`` (None or empty: disabled, with the reason)."""
+    """A ``Claude`` for ``api_key`` (None or empty: disabled, with the reason); ``on_usage`` is
+    told the tokens of every answer (module docstring)."""
     if not api_key:
-        return Claude(None, model=model, budget=budget, limiter=limiter)
+        return Claude(None, model=model, budget=budget, limiter=limiter, on_usage=on_usage)
     import anthropic
 
     client = anthropic.Anthropic(
         api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
     )
-    return Claude(client, model=model, budget=budget, limiter=limiter, secret=api_key)
+    return Claude(
+        client, model=model, budget=budget, limiter=limiter, secret=api_key, on_usage=on_usage
+    )

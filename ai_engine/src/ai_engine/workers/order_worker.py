@@ -56,13 +56,14 @@ def orders_config_from_env(env: dict[str, str] | None = None) -> OrdersConfig:
         limits[name.strip()] = load_profile(name.strip())
 
     async def connect() -> ExecutionVenue:
+        from ai_engine.metrics.definitions import observe_used_weight
         from ai_engine.venues.binance import BinanceCredentials
         from ai_engine.venues.sim import connect_sim_spot, connect_sim_usdm
 
         credentials = BinanceCredentials.of(key, secret)
         if kind == "sim-spot":
-            return await connect_sim_spot(url, credentials)
-        return await connect_sim_usdm(url, credentials)
+            return await connect_sim_spot(url, credentials, on_weight=observe_used_weight)
+        return await connect_sim_usdm(url, credentials, on_weight=observe_used_weight)
 
     return OrdersConfig(connect, limits, id_prefix=env.get("TRADINGBOT_ORDERS_ID_PREFIX", ""))
 

@@ -36,6 +36,7 @@ from ai_engine.domain.clock import Clock, require_utc
 from ai_engine.domain.errors import DomainValueError
 from ai_engine.ensemble import EnsembleParams, combine, explain
 from ai_engine.ensemble.summary import SummaryWriter
+from ai_engine.metrics.definitions import count_claude_tokens
 from ai_engine.sentiment.aggregate import SentimentAggregate
 from ai_engine.sentiment.assets import asset_of_symbol
 from ai_engine.sentiment.claude import Claude, connect
@@ -109,6 +110,7 @@ def build_runtime(settings: Settings, database_url: str | None, clock: Clock) ->
         model=settings.sentiment_model,
         base_url=settings.anthropic_base_url,
         timeout_s=15.0,
+        on_usage=count_claude_tokens,  # tokens_used in this process's /metrics
     )
     params = EnsembleParams(
         technical=settings.ensemble_weight_technical,

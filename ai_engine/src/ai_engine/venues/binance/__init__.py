@@ -7,6 +7,7 @@ differs. See docs/execution.md for the port, the outcomes and the error mapping 
     outcome = await venue.place_order(order)
 """
 
+from ai_engine.venues.binance.connection import WeightObserver
 from ai_engine.venues.binance.credentials import BinanceCredentials
 from ai_engine.venues.binance.endpoints import (
     BinanceEndpoints,
@@ -27,6 +28,7 @@ __all__ = [
     "FailureKind",
     "LiveTradingRefused",
     "VenueFailure",
+    "WeightObserver",
     "classify",
     "require_live_allowed",
 ]

@@ -38,7 +38,12 @@ from ai_engine.execution import (
     Rejected,
     Unknown,
 )
-from ai_engine.venues.binance.connection import Connection, as_error, open_client
+from ai_engine.venues.binance.connection import (
+    Connection,
+    WeightObserver,
+    as_error,
+    open_client,
+)
 from ai_engine.venues.binance.credentials import BinanceCredentials
 from ai_engine.venues.binance.endpoints import BinanceEndpoints
 from ai_engine.venues.binance.failures import FailureKind, VenueFailure
@@ -68,13 +73,16 @@ class BinanceVenueBase(ABC):
         allow_live: bool = False,
         venue: Venue = Venue.BINANCE,
         request_timeout_s: float = 10.0,
+        on_weight: WeightObserver | None = None,
     ) -> Self:
         """Build the client (the live-safety guard first), then align its clock with the
-        venue's. ``venue`` names the instruments it answers with (``Venue.SIM`` on a sim)."""
+        venue's. ``venue`` names the instruments it answers with (``Venue.SIM`` on a sim);
+        ``on_weight`` is told the used weight of every answer (``connection``)."""
         client = open_client(
             endpoints, credentials, allow_live=allow_live, request_timeout_s=request_timeout_s
         )
-        adapter = cls(Connection(client, endpoints), venue=venue)
+        connection = Connection(client, endpoints, market=cls.MARKET, on_weight=on_weight)
+        adapter = cls(connection, venue=venue)
         try:
             await adapter._sync_clock()
         except BaseException:

@@ -5,6 +5,12 @@ guard (``endpoints.require_live_allowed``) and the unwrapping of the ``SecretStr
 exactly there. ``Connection.attempt`` runs a call and turns a failure into a ``VenueFailure``
 value; ``as_error`` turns one into the domain's error tree (for reads). Logs
 name the call and the venue's code and message, never a key, a signature or a header.
+
+**Used weight.** Every answer (success or error) carries ``X-MBX-USED-WEIGHT-1M``; after each
+call the connection hands it, parsed to an int, to its ``WeightObserver`` (if the composition
+root gave one: ``metrics.definitions.observe_used_weight``; venues import no metrics) as
+``(endpoints name, market, used)``. An answer without the header, or a failure before any
+answer, reports nothing; an observer that raises is logged, never allowed to fail the call.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from ai_engine.domain import FatalError, RejectedError, RetryableError
+from ai_engine.domain import FatalError, MarketType, RejectedError, RetryableError
 from ai_engine.venues.binance.credentials import BinanceCredentials
 from ai_engine.venues.binance.endpoints import BinanceEndpoints, require_live_allowed
 from ai_engine.venues.binance.failures import FailureKind, VenueFailure, classify
@@ -27,6 +33,10 @@ from ai_engine.venues.binance.library import AsyncClient
 log = logging.getLogger("ai_engine.venues.binance")
 
 _ID_MEMORY = 20_000  # venue order id -> client order id, for fills (trades carry no client id)
+WEIGHT_HEADER = "x-mbx-used-weight-1m"
+
+WeightObserver = Callable[[str, str, int], None]
+"""Told ``(endpoints name, market, used weight)`` after every venue answer (module docstring)."""
 
 
 def open_client(
@@ -61,9 +71,19 @@ def open_client(
 class Connection:
     """A client, its endpoints, and the bookkeeping every call shares."""
 
-    def __init__(self, client: AsyncClient, endpoints: BinanceEndpoints) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        endpoints: BinanceEndpoints,
+        *,
+        market: MarketType = MarketType.SPOT,
+        on_weight: WeightObserver | None = None,
+    ) -> None:
         self.client = client
         self.endpoints = endpoints
+        self.market = market
+        self.on_weight = on_weight
+        self._weighed: object = None  # the last response reported (never twice)
         self._client_ids: OrderedDict[str, str] = OrderedDict()
 
     async def sync_time(self, server_ms: Callable[[], Awaitable[int]]) -> None:
@@ -74,8 +94,9 @@ class Connection:
     async def attempt(self, what: str, call: Awaitable[Any]) -> Any:
         """Await ``call``; a venue or transport failure comes back as a ``VenueFailure``."""
         try:
-            return await call
+            result = await call
         except Exception as exc:
+            self._report_weight()
             failure = classify(exc)
             if failure is None:
                 raise
@@ -83,6 +104,21 @@ class Connection:
             log.log(level, "%s on %s: %s (%s)", what, self.endpoints.name, failure.kind,
                     failure.reason)  # fmt: skip
             return failure
+        self._report_weight()
+        return result
+
+    def _report_weight(self) -> None:
+        response = getattr(self.client, "response", None)
+        if self.on_weight is None or response is None or response is self._weighed:
+            return
+        self._weighed = response
+        used = used_weight(getattr(response, "headers", None) or {})
+        if used is None:
+            return
+        try:
+            self.on_weight(self.endpoints.name, self.market.value, used)
+        except Exception as exc:  # reporting never fails a call
+            log.warning("weight observer failed on %s: %s", self.endpoints.name, exc)
 
     def remember(self, venue_order_id: str, client_order_id: str) -> None:
         self._client_ids[venue_order_id] = client_order_id
@@ -95,6 +131,16 @@ class Connection:
 
     async def close(self) -> None:
         await self.client.close_connection()
+
+
+def used_weight(headers: Any) -> int | None:
+    """``X-MBX-USED-WEIGHT-1M`` of an answer's headers (any case), or None if absent or not a
+    whole number."""
+    raw = next((v for k, v in headers.items() if str(k).lower() == WEIGHT_HEADER), None)
+    try:
+        return int(str(raw).strip()) if raw is not None else None
+    except ValueError:
+        return None
 
 
 def as_error(what: str, failure: VenueFailure) -> Exception:
