@@ -9,7 +9,7 @@ import { Engine, Rails, Session, latency, type User } from './api/client'
 import { LiveFeed, type ChannelSpec, type StreamStatus } from './api/cable'
 import * as N from './api/normalise'
 import type { AnyEvent } from './api/events'
-import { applyEvent, errorsPerMinute, initialLive, type LiveState } from './lib/live'
+import { applyEvent, dataClock, errorsPerMinute, initialLive, type LiveState } from './lib/live'
 import { INTERVALS, type Interval } from './lib/bars'
 import { equityFromTrades, type EquityPoint } from './lib/stats'
 import { usePoll } from './lib/usePoll'
@@ -118,12 +118,15 @@ export function Dashboard({ user, onLogout }: { user: User; onLogout: () => void
     return { h, ms: performance.now() - t0 }
   }, 5000)
 
-  const signalPoll = usePoll(() => Engine.signal(symbol, interval), 30_000, [symbol, interval])
+  // Insights as knowable at the data clock (a replay's bar time), not at the end of the stored
+  // data: the poll reads the clock when it runs (every 30 s; refetched once the first bar arrives).
+  const clock = dataClock(live, symbol)
+  const signalPoll = usePoll(() => Engine.signal(symbol, interval, clock ?? undefined), 30_000, [symbol, interval, clock === null])
   const liveSignal = live.signals[symbol]
   const polledSignal = signalPoll.data ? fromApi(signalPoll.data) : null
   const signal = liveSignal ? fromEvent(liveSignal, polledSignal) : polledSignal
   const base = symbol.replace(/(USDT|USDC|BUSD|USD)$/, '')
-  const sentimentPoll = usePoll(() => Engine.sentiment(base).then(N.sentiment), 60_000, [base])
+  const sentimentPoll = usePoll(() => Engine.sentiment(base, clock ?? undefined).then(N.sentiment), 60_000, [base, clock === null])
 
   const botState = live.bots[botId]?.state ?? botList.find((b) => b.id === botId)?.state ?? 'unknown'
   const botReason = live.bots[botId]?.reason ?? botList.find((b) => b.id === botId)?.reason ?? ''

@@ -178,3 +178,30 @@ def test_a_failing_claude_falls_back_to_the_template(
     assert ensemble["summary_error"].startswith("Claude answered HTTP 500")
     assert ensemble["summary"] == response.json()["explanation"]
     assert len(fake[0].requests) == 3
+
+
+def test_a_replay_asks_at_its_clock_and_gets_what_was_knowable_at_the_bot_s_bar(
+    sample_store: Path, database_url: str, engine: Engine
+) -> None:
+    """The dashboard of a replay passes its replay clock as ``at``: the signal is the bar
+    closed by then and its sentiment counts only the news knowable at that bar's close (not
+    at the end of the stored data, which is what the engine's own clock sees)."""
+    store_news(engine)
+    client = app_with(sample_store, database_url)
+    replay_clock = AS_OF - timedelta(hours=1) + timedelta(seconds=30)
+    body = client.get("/api/v1/signals/BTCUSDT", params={"at": replay_clock.isoformat()},
+                      headers=AUTH).json()  # fmt: skip
+    assert body["as_of"] == "2023-03-25T23:00:00Z"
+    sentiment = body["sentiment"]
+    assert sentiment["as_of"] == "2023-03-25T23:00:00Z"
+    assert sentiment["count"] == 1  # b1 only: b2 was scored at 23:11, after the bar
+    assert sentiment["available"] is True
+    parts = {p["name"]: p for p in body["ensemble"]["parts"]}
+    assert parts["sentiment"]["value"] is not None
+    end = client.get("/api/v1/signals/BTCUSDT", headers=AUTH).json()
+    assert (end["as_of"], end["sentiment"]["count"]) == ("2023-03-26T00:00:00Z", 2)
+    early = client.get("/api/v1/signals/BTCUSDT", params={"at": "2023-03-25T12:00:30Z"},
+                       headers=AUTH).json()  # fmt: skip
+    assert early["sentiment"]["reason"].endswith(
+        "no scored news about BTC knowable at 2023-03-25T12:00:00+00:00"
+    )

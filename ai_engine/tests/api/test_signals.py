@@ -230,3 +230,22 @@ def test_openapi_documents_the_signal_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {f"{URL}/{{symbol}}", f"{URL}/batch", "/api/v1/strategies"} <= set(paths)
     assert "404" in paths[f"{URL}/{{symbol}}"]["get"]["responses"]
+
+
+def test_at_names_the_moment_a_replay_is_at(client: TestClient, sample_store: Path) -> None:
+    """``at``: the signal of the last bar closed by then, the same as an engine whose clock
+    stands there; never later than the engine's own now; a zone is required."""
+    moment = datetime(2023, 3, 24, 15, 7, 30, tzinfo=UTC)
+    params = {"strategy": "ema_cross", "at": moment.isoformat()}
+    asked = client.get(f"{URL}/BTCUSDT", params=params, headers=AUTH).json()
+    assert asked["as_of"] == "2023-03-24T15:07:00Z"
+    stopped = at(client, sample_store, moment)
+    same = stopped.get(f"{URL}/BTCUSDT", params={"strategy": "ema_cross"}, headers=AUTH).json()
+    for key in ("as_of", "bar_open_time", "action", "score", "reasons", "price"):
+        assert asked[key] == same[key], key
+    later = {"strategy": "ema_cross", "at": "2023-03-25T00:00:00Z"}  # after the clock's now
+    capped = stopped.get(f"{URL}/BTCUSDT", params=later, headers=AUTH).json()
+    assert capped["as_of"] == "2023-03-24T15:07:00Z"
+    naive = client.get(f"{URL}/BTCUSDT", params={"at": "2023-03-24T15:07:30"}, headers=AUTH)
+    assert naive.status_code == 422
+    assert "zone" in naive.text

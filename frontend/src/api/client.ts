@@ -136,7 +136,8 @@ export const Engine = {
   candles: (symbol: string, interval: string, limit = 5000, end?: string, start?: string) =>
     (!end && !start ? takePrefetched(symbol, interval, limit)?.catch(() => get<CandlesResponse>(`/api/v1/market/candles?${q({ symbol, interval, limit })}`)) : undefined) ??
     get<CandlesResponse>(`/api/v1/market/candles?${q({ symbol, interval, limit, end, start })}`),
-  signal: (symbol: string, interval: string) => get<SignalOut>(`/api/v1/signals/${encodeURIComponent(symbol)}?${q({ interval })}`),
+  /** `at`: the data clock (a replay's bar time); omitted: the engine's now. */
+  signal: (symbol: string, interval: string, at?: string) => get<SignalOut>(`/api/v1/signals/${encodeURIComponent(symbol)}?${q({ interval, at })}`),
   strategies: () => get<{ strategies: StrategyOut[] }>('/api/v1/strategies'),
   bots: () => get<BotsOut>('/api/v1/bots'),
   bot: (id: string) => get<Schemas['BotOut']>(`/api/v1/bots/${encodeURIComponent(id)}`),
@@ -147,7 +148,7 @@ export const Engine = {
   trades: (botId?: string) => get<TradesOut>(`/api/v1/trades?${q({ bot_id: botId, limit: 1000 })}`),
   account: (botId?: string) => get<AccountOut>(`/api/v1/account?${q({ bot_id: botId })}`),
   pnl: (botId?: string) => get<PnlOut>(`/api/v1/pnl?${q({ bot_id: botId })}`),
-  sentiment: (asset: string) => get<unknown>(`/api/v1/sentiment/${encodeURIComponent(asset)}`),
+  sentiment: (asset: string, at?: string) => get<unknown>(`/api/v1/sentiment/${encodeURIComponent(asset)}?${q({ at })}`),
   models: () => get<Schemas['ModelsOut']>('/api/v1/models'),
   submitBacktest: (spec: BacktestIn) => post<BacktestAccepted>('/api/v1/backtests', spec),
   backtest: (id: string) => get<BacktestOut>(`/api/v1/backtests/${encodeURIComponent(id)}`),

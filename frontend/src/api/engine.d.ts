@@ -2803,6 +2803,8 @@ export interface operations {
     signal_api_v1_signals__symbol__get: {
         parameters: {
             query?: {
+                /** @description Point in time (UTC, at most now; default now): the signal of the last bar closed by then, with the sentiment knowable at that bar's close (a replay asks at its replay clock). */
+                at?: string | null;
                 interval?: string;
                 market?: components["schemas"]["MarketType"];
                 /** @description Strategy parameters: name=value,name=value. */

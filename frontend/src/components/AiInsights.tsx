@@ -12,6 +12,7 @@ export interface SignalView {
   reasons: string[]
   components: { name: string; value: string }[]
   asOf: string
+  explanationAsOf: string | null // the polled signal's bar close the explanation is about
   source: 'live' | 'api'
 }
 
@@ -25,6 +26,7 @@ export function fromApi(s: SignalOut): SignalView {
     reasons: s.reasons,
     components: s.components.map((c) => ({ name: c.name, value: `${c.value === null ? '—' : ratio(c.value)} (w ${ratio(c.weight)}, vote ${c.vote === null ? '—' : ratio(c.vote)})` })),
     asOf: s.as_of,
+    explanationAsOf: s.as_of,
     source: 'api',
   }
 }
@@ -40,6 +42,7 @@ export function fromEvent(e: { ts: string; action: string; strategy: string; sco
     reasons: e.reasons,
     components: Object.entries(e.components).map(([name, v]) => ({ name, value: typeof v === 'number' ? ratio(v) : JSON.stringify(v) })),
     asOf: e.ts,
+    explanationAsOf: polled?.asOf ?? null,
     source: 'live',
   }
 }
@@ -57,7 +60,12 @@ export function AiInsights({ signal, sentiment, risk, error }: { signal: SignalV
             <span className="kv">Score <b className="mono">{signal.score === null ? '—' : ratio(signal.score, 1)}</b></span>
             <span className="kv muted">{signal.source === 'live' ? 'live' : 'latest bar'} · {signal.asOf}</span>
           </div>
-          {signal.explanation && <p className="explanation" data-testid="signal-explanation">{signal.explanation}</p>}
+          {signal.explanation && (
+            <p className="explanation" data-testid="signal-explanation">
+              {signal.explanation}
+              {signal.explanationAsOf && Date.parse(signal.explanationAsOf) !== Date.parse(signal.asOf) && <span className="muted" data-testid="explanation-as-of"> (as of {signal.explanationAsOf})</span>}
+            </p>
+          )}
           {signal.ensemble.length > 0 && (
             <table className="grid compact" data-testid="ensemble">
               <tbody>

@@ -17,6 +17,7 @@ export interface PriceTick {
   price: number
   time: number // bar open time, epoch ms
   open: number
+  closeTime: number // bar close time (open + the bar's interval), epoch ms
 }
 
 export interface LivePosition {
@@ -103,7 +104,7 @@ export function applyEvent(state: LiveState, ev: AnyEvent, receivedAt: number = 
     case 'bar': {
       const prev = s.prices[ev.symbol]
       if (!prev || ev.data.open_time >= prev.time)
-        s.prices = { ...s.prices, [ev.symbol]: { price: n(ev.data.close), time: ev.data.open_time, open: n(ev.data.open) } }
+        s.prices = { ...s.prices, [ev.symbol]: { price: n(ev.data.close), time: ev.data.open_time, open: n(ev.data.open), closeTime: ev.data.open_time + intervalMs(ev.data.interval) } }
       break
     }
     case 'book':
@@ -182,6 +183,29 @@ export function applyEvent(state: LiveState, ev: AnyEvent, receivedAt: number = 
       break
   }
   return s
+}
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+
+/** A Binance-style interval ("1m", "4h", "1d") in ms; 1m when it cannot be read. */
+export function intervalMs(interval: string): number {
+  const m = /^(\d+)([smhdw])$/.exec(interval ?? '')
+  return m ? Number(m[1]) * (UNIT_MS[m[2] as string] ?? 60_000) : 60_000
+}
+
+/**
+ * The engine's data clock for `symbol` (ISO): the later of its newest live bar's close and its
+ * latest signal (signals are stamped at their bar's close). In a replay this is the bot's bar
+ * time, far behind the wall clock and the end of the stored data, and it is the moment the
+ * AI insights must be knowable at (GET /signals and /sentiment take it as `at`). Null before
+ * any bar or signal of the symbol: the engine's own now applies. `bot`/`health` events carry
+ * wall time and are not used.
+ */
+export function dataClock(state: LiveState, symbol: string): string | null {
+  const bar = state.prices[symbol]?.closeTime
+  const signal = state.signals[symbol] ? Date.parse(state.signals[symbol].ts) : NaN
+  const t = Math.max(bar ?? -Infinity, Number.isFinite(signal) ? signal : -Infinity)
+  return Number.isFinite(t) ? new Date(t).toISOString() : null
 }
 
 /** Error rate over the last `windowMs`: venue errors + degraded/down health reports per minute. */

@@ -1,8 +1,11 @@
 """What the signal routes do: bars from the store -> a strategy's latest signal, cached.
 
 * The bars are the last ``strategy.lookback(params)`` closed bars of the series: bars whose
-  close (``open_time + interval``) is at or before the clock's now (a forming bar is never
-  read), resampled from 1m by the store when the interval is not stored. (A resampled bucket
+  close (``open_time + interval``) is at or before the clock's now, or before ``at`` when the
+  caller names an earlier moment (a replay's dashboard asks at its replay clock: the signal,
+  and the news sentiment of the ensemble, as knowable at the bot's bar, not at the end of the
+  stored data); ``at`` is never later than now (a forming bar is never read); resampled
+  from 1m by the store when the interval is not stored. (A resampled bucket
   whose time is over counts as closed even if the store lacks some of its minutes, as the
   store's resampling does for exchange halts.)
 * Perpetual (``usdm``) series get the stored funding rates as of each bar's close.
@@ -107,15 +110,18 @@ class SignalService:
         strategy_name: str,
         overrides: Mapping[str, object] | None = None,
         market: MarketType = MarketType.SPOT,
+        *,
+        at: datetime | None = None,
     ) -> SignalResult:
-        """The latest signal of one series; errors as in the module docstring."""
+        """The latest signal of one series as of ``at`` (default and at most: the clock's
+        now); errors as in the module docstring."""
         strategy, params = self.resolve(strategy_name, overrides)
         step = interval_ms(interval)
         symbol = normalise_symbol(symbol)
         files = _files(self.store.root, symbol, market)
         model = signals_model.status(self.models, step)
         need = signals_model.bars_needed(strategy, params, model)
-        data = self._window(symbol, interval, step, market, files, need)
+        data = self._window(symbol, interval, step, market, files, need, at)
         if len(data) == 0:
             raise UnknownSeries(f"no closed {interval} bars of {symbol} ({market}) in the store")
         values = {f.name: getattr(params, f.name) for f in fields(params)}
@@ -155,9 +161,11 @@ class SignalService:
         market: MarketType,
         files: tuple[tuple[str, int, int], ...],
         bars_needed: int,
+        at: datetime | None = None,
     ) -> MarketInput:
-        """The last ``bars_needed`` bars closed by the clock's now."""
-        now_ms = to_ms(self.clock.now())
+        """The last ``bars_needed`` bars closed by ``at`` (at most the clock's now)."""
+        now = self.clock.now()
+        now_ms = to_ms(now if at is None else min(at, now))
         key = (symbol, interval, market)
         with self._loading[hash(key) % len(self._loading)]:  # one load per series at a time
             with self._lock:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseEvent, type AnyEvent } from '../../api/events'
-import { applyEvent, initialLive, type LiveState } from '../live'
+import { applyEvent, dataClock, initialLive, intervalMs, type LiveState } from '../live'
 
 let seq = 0
 const ev = (type: string, data: Record<string, unknown>, extra: Partial<{ bot_id: string; symbol: string; ts: string; id: string }> = {}): AnyEvent => {
@@ -25,7 +25,7 @@ describe('applyEvent', () => {
       ev('bar', { interval: '1m', open_time: 120_000, open: '1', high: '2', low: '1', close: '1.5', volume: '1' }),
       ev('bar', { interval: '1m', open_time: 60_000, open: '9', high: '9', low: '9', close: '9', volume: '1' }),
     )
-    expect(s.prices.BTCUSDT).toEqual({ price: 1.5, time: 120_000, open: 1 })
+    expect(s.prices.BTCUSDT).toEqual({ price: 1.5, time: 120_000, open: 1, closeTime: 180_000 })
     expect(s.eventCount).toBe(2)
   })
   it('ignores a repeated event id', () => {
@@ -75,5 +75,23 @@ describe('applyEvent', () => {
     expect(s.health.market_stream?.status).toBe('degraded')
     expect(s.venueErrors[0]?.code).toBe('-1003')
     expect(s.lastDataTs).toBe('2026-11-22T03:00:00.000Z')
+  })
+})
+
+describe('dataClock (what the AI insights must be knowable at)', () => {
+  const bar = (openTime: number, interval = '1m') => ev('bar', { interval, open_time: openTime, open: '1', high: '1', low: '1', close: '1', volume: '1' })
+  it('is the close of the newest replayed bar, not the wall clock of bot/health events', () => {
+    const replayBar = Date.parse('2023-03-23T01:57:00Z')
+    const s = run(bar(replayBar), ev('bot', { state: 'halted', mode: 'replay', reason: 'x' }, { ts: '2026-11-22T03:46:00.000Z' }))
+    expect(dataClock(s, 'BTCUSDT')).toBe('2023-03-23T01:58:00.000Z')
+    expect(dataClock(s, 'ETHUSDT')).toBeNull()
+  })
+  it('takes the later of the bar close and the signal time, per symbol', () => {
+    const s = run(bar(0, '1h'), ev('signal', { action: 'HOLD', strategy: 'ema_cross', score: null, reasons: [] }, { ts: '1970-01-01T02:00:00.000Z' }))
+    expect(dataClock(s, 'BTCUSDT')).toBe('1970-01-01T02:00:00.000Z')
+    expect(dataClock(run(bar(7_200_000, '1h')), 'BTCUSDT')).toBe('1970-01-01T03:00:00.000Z')
+  })
+  it('reads intervals', () => {
+    expect([intervalMs('1m'), intervalMs('15m'), intervalMs('4h'), intervalMs('1d'), intervalMs('bad')]).toEqual([60_000, 900_000, 14_400_000, 86_400_000, 60_000])
   })
 })

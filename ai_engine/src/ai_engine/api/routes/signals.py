@@ -1,12 +1,18 @@
 """Signals and strategies: GET /api/v1/signals/{symbol}, POST /api/v1/signals/batch,
 GET /api/v1/strategies. Thin: parse, call ``SignalService``, serialise.
 
-Status codes: unknown symbol (no such series) 404; unknown strategy, bad interval or bad
-parameters 422; each with a message saying what is known or allowed.
+``at`` (GET, optional): the signal as of that moment (the bar closed by then; never later than
+the server's now), so a replay's dashboard gets what was knowable at its replay clock.
+
+Status codes: unknown symbol (no such series, or no bar closed by ``at``) 404; unknown
+strategy, bad interval, bad parameters or an ``at`` without a zone 422; each with a message
+saying what is known or allowed.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -80,6 +86,18 @@ def _refused(exc: Exception) -> HTTPException:
 _REFUSALS = (UnknownSeries, UnknownStrategy, StrategyParamError, DomainValueError)
 
 
+def _moment(at: datetime | None) -> datetime | None:
+    """``at`` in UTC; 422 when it has no zone or is out of range."""
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        raise HTTPException(status_code=422, detail="at must carry a zone (UTC), e.g. ...Z")
+    try:
+        return at.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise HTTPException(status_code=422, detail="at is out of range") from None
+
+
 @router.get("/signals/{symbol}", response_model=SignalOut, responses=_REFUSED)
 async def signal(
     request: Request,
@@ -92,13 +110,24 @@ async def signal(
         str, Query(max_length=2000, description="Strategy parameters: name=value,name=value.")
     ] = "",
     market: MarketType = MarketType.SPOT,
+    at: Annotated[
+        datetime | None,
+        Query(
+            description=(
+                "Point in time (UTC, at most now; default now): the signal of the last bar "
+                "closed by then, with the sentiment knowable at that bar's close (a replay "
+                "asks at its replay clock)."
+            )
+        ),
+    ] = None,
 ) -> SignalOut:
     """The latest signal of one symbol: decided at the close of the last closed bar."""
     service = _service(request)
+    moment = _moment(at)
     try:
         overrides = parse_assignments(params)
         result = await run_in_threadpool(
-            service.signal, symbol, interval, strategy, overrides, market
+            partial(service.signal, at=moment), symbol, interval, strategy, overrides, market
         )
     except _REFUSALS as exc:
         raise _refused(exc) from exc
