@@ -1,5 +1,5 @@
 """`tradingbot run --mode replay`: the CLI end to end on real PostgreSQL and Redis, and its
-refusals of what is not built yet."""
+refusals (the other modes: test_modes_*.py)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def test_replay_prints_its_run_id_and_writes_the_backtest_json_shape(
         (["--mode", "live"], "--confirm-live"),
         (["--mode", "live", "--confirm-live"], "TRADINGBOT_BINANCE_API_KEY"),
         (["--mode", "testnet"], "needs API keys in the environment"),
-        (["--mode", "paper"], "not built yet"),
+        (["--mode", "paper"], "--mode paper runs a bot config"),
         (["--mode", "demo"], "--mode must be one of"),
         (["--speed", "fast"], "--speed must be max or a positive number"),
         (["--speed", "0"], "--speed must be max or a positive number"),
@@ -90,7 +90,7 @@ def test_live_with_keys_and_confirmation_is_refused_before_connecting_without_th
     assert "--confirm-live" in unconfirmed.stderr
     confirmed = runner.invoke(app, [*args, "--mode", "live", "--confirm-live"], env=keys)
     assert confirmed.exit_code == 2
-    assert "not built yet" in confirmed.stderr
+    assert "--mode live runs a bot config" in confirmed.stderr
     assert "k-123456" not in confirmed.output
     assert "s-654321" not in confirmed.output
 

@@ -17,9 +17,16 @@ summary; ``--json`` writes the trades in the JSON shape of ``tradingbot backtest
 
 **Modes and their refusals** (exit 2, before anything connects, ``modes.check_mode``):
 ``--mode live`` needs ``--confirm-live`` *and* API keys in the environment
-(``TRADINGBOT_BINANCE_API_KEY``/``_SECRET``); ``--mode testnet`` needs the keys; paper, testnet
-and live then stop with "not built yet" (the order path for a remote venue is not wired; see
-docs/trading.md). Bad input exits 2, a service that cannot start exits 1.
+(``TRADINGBOT_BINANCE_API_KEY``/``_SECRET``); ``--mode testnet`` needs the keys. Paper, testnet
+and live (``trader.live.run_live``) need a bot config (spot) and run until a ``stop``
+(``tradingbot stop``, the API) or SIGINT/SIGTERM, then print the run id and a summary.
+Bad input exits 2, a service or venue that cannot be reached exits 1; no message ever
+carries a key.
+
+``--metrics-port N`` (off by default; 0 picks a free port, printed as ``metrics on
+http://HOST:PORT/metrics``) serves this process's Prometheus metrics: the venue weight of the
+trader's and its in-process worker's clients, model inference time, reconnects, Python's
+process collectors (the trading metrics are the API's, from the event stream).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -54,6 +62,12 @@ def run(
     end: str | None = typer.Option(None, "--end", help="Replay until (ISO-8601 UTC)."),
     confirm_live: bool = typer.Option(False, "--confirm-live", help="Required for --mode live."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the trades as JSON here."),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="Serve Prometheus metrics on this port (0: a free one)."
+    ),
+    metrics_host: str = typer.Option(
+        "127.0.0.1", "--metrics-host", help="Address for --metrics-port (0.0.0.0 in a container)."
+    ),
 ) -> None:
     """Trade a strategy or a bot config through trader, Celery, execution worker and venue."""
     from ai_engine.trader.bot_config import BotConfigError, load_bot_config
@@ -69,6 +83,24 @@ def run(
         check_mode(mode, confirm_live=confirm_live, settings=settings)
     except ModeRefused as exc:
         raise refuse(str(exc)) from exc
+    if metrics_port is not None:  # docs/operations.md, "Where each process serves its metrics"
+        from ai_engine.metrics.exporter import start_exporter
+
+        try:
+            exporter = start_exporter(port=metrics_port, addr=metrics_host)
+        except OSError as exc:  # the port is taken, or the address is not this host's
+            typer.echo(f"error: --metrics-port {metrics_port} on {metrics_host}: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        ctx.call_on_close(exporter.close)
+        typer.echo(f"metrics on http://{metrics_host}:{exporter.port}/metrics")
+    if mode != "replay":
+        if config is None:
+            raise refuse(f"--mode {mode} runs a bot config: give --config bots/NAME.yaml")
+        if strategy is not None or data or start or end or json_out is not None:
+            raise refuse(f"--mode {mode} takes its bot from --config only (no --strategy, "
+                         "--data, --start, --end or --json)")  # fmt: skip
+        _run_live(settings, config, mode, confirm_live, refuse)
+        return
     try:
         pace = _speed(speed)
         bounds = (_time(start, "--start"), _time(end, "--end"))
@@ -131,6 +163,50 @@ def run(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(doc, separators=(",", ":"), allow_nan=False))
         typer.echo(f"wrote {json_out}")
+
+
+def _run_live(
+    settings: Any, config: Path, mode: str, confirm_live: bool, refuse: Any
+) -> None:  # fmt: skip
+    """``--mode paper|testnet|live``: the bot config on a running market (``trader.live``)."""
+    from ai_engine.domain.errors import FatalError, TradingBotError
+    from ai_engine.infra.errors import ServiceError
+    from ai_engine.infra.local_services import up
+    from ai_engine.store import migrate
+    from ai_engine.trader.bot_config import BotConfigError, load_bot_config
+    from ai_engine.trader.live import LiveError, LiveRequest, check_live, run_live
+
+    try:
+        bot = load_bot_config(config)
+        request = LiveRequest(bot=bot, mode=mode, confirm_live=confirm_live)
+        check_live(request, settings)  # before any server starts or anything connects
+    except (BotConfigError, LiveError, FatalError) as exc:
+        raise refuse(str(exc)) from exc
+
+    def started(run_id: str) -> None:
+        typer.echo(f"run {run_id} started: bot {bot.id} ({mode}); stop with tradingbot stop "
+                   f"{bot.id} or Ctrl-C")  # fmt: skip
+
+    try:
+        urls = up(settings)
+        migrate.upgrade(urls.database_url)
+        outcome = run_live(
+            request, database_url=urls.database_url, redis_url=urls.redis_url,
+            settings=settings, on_started=started,
+        )  # fmt: skip
+    except LiveError as exc:
+        raise refuse(str(exc)) from exc
+    except (ServiceError, TradingBotError, OSError) as exc:  # a venue or service unreachable
+        typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"run {outcome.run_id}")
+    typer.echo(
+        f"  bot {outcome.bot_id}: {bot.strategy} on {', '.join(bot.symbols)} ({mode}, venue "
+        f"{outcome.venue}): {outcome.bars:,} bars, {outcome.orders} orders"
+    )
+    equity = sum((b.quote for b in outcome.books.values()), Decimal(0))
+    typer.echo(f"  quote balance of the bot's books {equity:,.2f}; stopped by "
+               f"{outcome.stopped_by or 'the end of its feed'}")  # fmt: skip
 
 
 def _speed(text: str) -> float:

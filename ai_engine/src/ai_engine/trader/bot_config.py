@@ -29,6 +29,14 @@ Shape (``bots/demo.yaml`` is an example)::
     safety: {stale_after_intervals: 3, heartbeat_s: 5, dead_man_s: 60, flatten_on_stop: false}
     data: {files: [path, ...], start: 2023-03-20T00:00:00Z, end: ...}   # replay
     events: {book: true}         # publish the top 20 book levels with every bar
+    sim: {book: {levels: 20, half_spread_bps: 0, level_spacing_bps: 1, depth_fraction: 1}}
+
+``sim.book`` (replay only) shapes the sim exchange's synthetic book
+(``matching.params.BookParams``: ``levels``, ``half_spread_bps``, ``level_spacing_bps``,
+``depth_fraction``, ``min_half_spread_ticks``). Without it a replay uses the parity book (one
+level at the bar's open, the backtest's "no slippage" fill); with it the fills follow that book
+(the spread and the walk through the levels), so the replay's trades are no longer the
+backtest's to the cent (docs/dashboard.md, "Order book").
 """
 
 from __future__ import annotations
@@ -45,7 +53,9 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 
 from ai_engine.domain.errors import DomainValueError
+from ai_engine.execution.exits import ExitConfigError, plan_from_mapping
 from ai_engine.marketdata.intervals import interval_ms
+from ai_engine.matching.params import BookParams
 from ai_engine.risk import RiskLimits
 from ai_engine.risk.profiles import load_profile, with_overrides
 from ai_engine.strategies import StrategyParamError, UnknownStrategy, get
@@ -105,6 +115,7 @@ class BotConfig:
     data: DataSpec = field(default_factory=DataSpec)
     source: str = "<config>"
     book_events: bool = True  # a ``book`` event (top 20 levels) with every bar
+    sim_book: BookParams | None = None  # replay: the sim's book (None: the parity book)
 
     @property
     def interval_ms(self) -> int:
@@ -133,13 +144,14 @@ class BotConfig:
                 "end": self.data.end.isoformat() if self.data.end else None,
             },
             "events": {"book": self.book_events},
+            "sim": {"book": None if self.sim_book is None else _book_record(self.sim_book)},
             "source": self.source,
         }  # fmt: skip
 
 
 _TOP = {
     "id", "name", "venue", "market", "symbols", "interval", "strategy", "risk", "sizing",
-    "leverage", "exits", "account", "safety", "data", "events",
+    "leverage", "exits", "account", "safety", "data", "events", "sim",
 }  # fmt: skip
 
 
@@ -183,6 +195,13 @@ def parse_bot_config(document: Any, *, source: str, base_dir: Path | None = None
     leverage = _leverage(p, top, market)
     exits = p.mapping(top.get("exits", {}), "exits")
     cash, fee = _account(p, top)
+    try:  # checked now (the exit manager's plan), built when the trader starts
+        if exits:
+            plan_from_mapping(exits, maker_fee_rate=fee, taker_fee_rate=fee,
+                              reduce_only_venue=market == "usdm")  # fmt: skip
+    except ExitConfigError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise BotConfigError(source, key, message) from None
     safety = _safety(p, top)
     data = _data(p, top, base_dir)
     events = p.mapping(top.get("events", {}), "events")
@@ -195,7 +214,7 @@ def parse_bot_config(document: Any, *, source: str, base_dir: Path | None = None
         symbols=symbols, interval=interval, strategy=strategy, params=params,
         risk_profile=profile, risk_overrides=overrides, limits=limits, sizing=sizing,
         fraction=fraction, leverage=leverage, exits=dict(exits), cash=cash, fee=fee,
-        safety=safety, data=data, source=source, book_events=book,
+        safety=safety, data=data, source=source, book_events=book, sim_book=_sim_book(p, top),
     )  # fmt: skip
 
 
@@ -357,6 +376,39 @@ def _leverage(p: _Parser, top: Mapping[str, Any], market: str) -> int | None:
     if value > 125:
         raise p.fail("leverage", f"Binance allows at most 125, got {value}")
     return value
+
+
+_BOOK_DECIMALS = ("half_spread_bps", "level_spacing_bps", "depth_fraction")
+_BOOK_INTEGERS = ("levels", "min_half_spread_ticks")
+
+
+def _sim_book(p: _Parser, top: Mapping[str, Any]) -> BookParams | None:
+    """``sim.book``: the replay sim's book shape (module docstring), or None."""
+    sim = p.mapping(top.get("sim", {}), "sim")
+    p.known(sim, {"book"}, "sim")
+    if sim.get("book") is None:
+        return None
+    section = p.mapping(sim["book"], "sim.book")
+    p.known(section, {*_BOOK_DECIMALS, *_BOOK_INTEGERS}, "sim.book")
+    values: dict[str, Any] = {}
+    for name in _BOOK_DECIMALS:
+        if name in section:
+            values[name] = p.decimal(
+                section[name], f"sim.book.{name}", low=Decimal(0), high=Decimal(10_000)
+            )
+    for name in _BOOK_INTEGERS:
+        if name in section:
+            values[name] = p.integer(section[name], f"sim.book.{name}", low=0)
+    try:
+        return BookParams(**values)
+    except DomainValueError as exc:
+        raise p.fail("sim.book", str(exc)) from None
+
+
+def _book_record(book: BookParams) -> dict[str, Any]:
+    return {name: str(getattr(book, name)) for name in _BOOK_DECIMALS} | {
+        name: getattr(book, name) for name in _BOOK_INTEGERS
+    }
 
 
 def _account(p: _Parser, top: Mapping[str, Any]) -> tuple[Decimal, Decimal]:

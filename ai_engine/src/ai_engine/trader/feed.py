@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -51,6 +51,16 @@ class Step:
 
 class FeedError(RuntimeError):
     """The sim answered something the feed cannot use (named with the endpoint)."""
+
+
+class BarFeed(Protocol):
+    """What ``loop.Trader`` consumes: this module's ``ClockSteppedFeed`` (replay) or
+    ``live_feed.LiveFeed`` (paper, testnet, live)."""
+
+    async def history(self) -> Step: ...
+    async def step(self) -> Step: ...
+    async def depth(self, limit: int = 20) -> dict[str, list[list[str]]]: ...
+    def leave(self) -> None: ...
 
 
 class SteppedClock:

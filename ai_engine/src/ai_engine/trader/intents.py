@@ -71,6 +71,10 @@ class Intent:
     time_in_force: str | None = None  # gtc | ioc | fok | gtx; None: gtc when priced
     reduce_only: bool = False
     expires_at: datetime | None = None  # wall-clock UTC; None: the worker's default TTL
+    # An entry's planned protective stop (placed at the venue once it fills): what the
+    # worker's risk check sizes the trade's loss by (``require_stop`` profiles).
+    protective_stop: Decimal | None = None
+    target: Decimal | None = None  # and its planned take profit (the expected-profit checks)
 
     def check_shape(self) -> None:
         """Raise ``IntentError`` (naming the field) for a combination no venue accepts."""
@@ -191,6 +195,8 @@ def persist_intent(session: Session, instrument_row: int, intent: Intent) -> Non
                 "time_in_force": intent.effective_time_in_force,
                 "reduce_only": intent.reduce_only,
                 "expires_at": intent.expires_at.isoformat() if intent.expires_at else None,
+                "protective_stop": _text(intent.protective_stop),
+                "target": _text(intent.target),
             },
             reason=intent.why,
         )

@@ -32,9 +32,11 @@ a ``stop``. Without one it behaves as before (the one-off replay and its parity 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -53,11 +55,20 @@ from ai_engine.strategies import MarketInput, get
 from ai_engine.strategies.live import reading as live_reading
 from ai_engine.trader import intents
 from ai_engine.trader.control import Actions, BotState
-from ai_engine.trader.feed import ClockSteppedFeed, FeedError, Kline, Step
+from ai_engine.trader.exits import (
+    ExitDesk,
+    ExitRunner,
+    ExitWiring,
+    average_true_range,
+    exit_quantity,
+)
+from ai_engine.trader.feed import BarFeed, FeedError, Kline, Step
 from ai_engine.trader.holdings import Holdings, OrderFills
+from ai_engine.trader.model_input import for_strategy as model_input_for
 from ai_engine.trader.records import Recorder
 from ai_engine.trader.supervisor import Supervisor
 
+ZERO = Decimal(0)
 Submit = Callable[[str], Awaitable[Mapping[str, Any]]]  # client id -> the worker's answer
 SessionFactory = Callable[[], Any]
 CancelAll = Callable[[], Awaitable[Any]]  # cancel the bot's open orders at the venue
@@ -85,6 +96,7 @@ class TraderConfig:
     interval: str = ""  # the bars' interval as named (events)
     reconcile_every_bars: int = 60  # supervised: reconcile on start and every this many bars
     book_events: bool = False  # supervised: a ``book`` event (top 20 levels) after each step
+    models_root: Path | None = None  # the model registry: its promoted model (model_input.py)
 
     @property
     def id_key(self) -> str:
@@ -107,7 +119,7 @@ class Trader:
         self,
         config: TraderConfig,
         *,
-        feed: ClockSteppedFeed,
+        feed: BarFeed,
         instrument: Instrument,
         instrument_row: int,
         sessions: SessionFactory,
@@ -117,18 +129,25 @@ class Trader:
         cancel_all: CancelAll | None = None,
         recorder: Recorder | None = None,
         reconcile: ReconcileHook | None = None,
+        exits: ExitWiring | None = None,
     ) -> None:
         self.config, self.feed, self.instrument = config, feed, instrument
         self.instrument_row, self.sessions, self.submit = instrument_row, sessions, submit
         self.holdings, self.supervisor, self.cancel_all = holdings, supervisor, cancel_all
         self.symbol = instrument.id.symbol
         self.recorder, self.reconcile = recorder, reconcile
+        self.exit_wiring = exits  # the exit manager's plan and ports (trader/exits.py)
+        self.exits: ExitRunner | None = None  # set when the loop starts
         self.peak_equity = holdings.quote
         self._reconciled_at: int | None = None
         self.shared_supervisor = False  # True: started and finished by ``run_traders``
         self.strategy = get(config.strategy)
         self.params = self.strategy.params(config.params)
         self.lookback = self.strategy.lookback(self.params)
+        # The served model's P(up) (``model_prob``) for strategies that read it; loaded now.
+        self.model = model_input_for(
+            config.strategy, self.params, config.models_root, config.interval_ms
+        )
         self.starting_equity = holdings.quote
         self.run_state = TraderRun()
 
@@ -152,6 +171,7 @@ class Trader:
             self.feed.leave()  # a shared clock does not wait for an ended trader
 
     async def _trade(self) -> TraderRun:
+        await self.start_exits()
         step = await self._next(first=True)
         await self._add(step.bars)
         while not step.at_end and not self._ended:
@@ -191,6 +211,9 @@ class Trader:
         if self._reconciled_at is not None and seen - self._reconciled_at < every:
             return
         self._reconciled_at = seen
+        if self.exits is not None and self.run_state.bars:  # book what the venue filled first
+            last = self.run_state.bars[-1]
+            await self.exits.poll(from_epoch_ms(last.open_time + self.config.interval_ms))
         ok, mismatches = await self.reconcile()
         await self.supervisor.reconciled(ok, mismatches)
 
@@ -292,7 +315,9 @@ class Trader:
             "position",
             {"side": "long" if entry is not None else "flat", "quantity": self.holdings.base,
              "entry_price": entry.avg_price if entry is not None else None, "mark_price": close,
-             "unrealized_pnl": self._unrealised(close), "stop_price": None, "take_profit": None},
+             "unrealized_pnl": self._unrealised(close),
+             "stop_price": self.exits.stop_price if self.exits is not None else None,
+             "take_profit": self.exits.take_profit if self.exits is not None else None},
             symbol=self.symbol, ts=ts,
         )  # fmt: skip
 
@@ -301,6 +326,8 @@ class Trader:
         if not bars:
             return
         window = _market(bars[-self.lookback :], self.config.interval_ms)
+        if self.model is not None:
+            window = self.model.attach(window, bars)
         # The strategy's own long entry/exit flags, not the collapsed action: a BUY that covers
         # a short is no long entry. The backtest reads the flags (parity: docs/execution.md).
         signals = self.strategy.run(window, self.params)
@@ -311,6 +338,8 @@ class Trader:
         step = self.instrument.lot_step
         if self.supervisor is not None:
             await self._report_signal(reading, last)
+        if self.exits is not None:
+            await self._exits_bar(last)
         if enter_long and self.holdings.open_entry is None:
             if self.supervisor is not None and not self.supervisor.entries_allowed():
                 await self._entry_blocked(last)
@@ -318,6 +347,11 @@ class Trader:
             spend = self.holdings.quote * self.config.fraction
             budget = spend / (close * (1 + self.config.fee_rate))
             await self._order(OrderSide.BUY, _floor(budget, step), last, Purpose.ENTRY, reading)
+        elif exit_long and self.holdings.open_entry is not None and self.exits is not None:
+            # The exit manager closes it (its reversal rule), cancelling its stop first.
+            score = None if reading.score is None else Decimal(repr(reading.score))
+            ts = from_epoch_ms(last.open_time + self.config.interval_ms)
+            await self.exits.on_signal(score=score, ts=ts)
         elif exit_long and self.holdings.open_entry is not None:
             await self._order(
                 OrderSide.SELL, _floor(self.holdings.base, step), last, Purpose.EXIT, reading
@@ -352,6 +386,10 @@ class Trader:
         if self.holdings.open_entry is None:
             return
         last = self.run_state.bars[-1]
+        if self.exits is not None:  # its resting exits go first (they lock the base)
+            await self.exits.release()
+            if self.holdings.open_entry is None:  # the stop filled before it was canceled
+                return
         qty = _floor(self.holdings.base, self.instrument.lot_step)
         await self._order(OrderSide.SELL, qty, last, Purpose.FLATTEN, None, reason=reason)
         self.run_state.equity[-1] = self.holdings.equity(Decimal(repr(last.close)))
@@ -370,10 +408,18 @@ class Trader:
             why["skipped"] = f"quantity {qty} below the venue's minimum"
             self._refused(decided_at, why)
             return
+        stop = target = None  # an entry's stop and take profit (the exit manager's plan)
+        if self.exits is not None and purpose is Purpose.ENTRY:
+            stop = self.exits.planned_stop(close, self._atr())
+            target = self.exits.planned_target(close, self._atr())
+            if stop is not None:
+                why["protective_stop"] = str(stop)
         verdict = check_order(
             OrderIntent(
                 symbol=inst.id.symbol, side=side, quantity=Quantity(qty), price=Price(close),
                 entry_fee_rate=cfg.fee_rate, exit_fee_rate=cfg.fee_rate,
+                stop_price=Price(stop) if stop is not None else None,
+                target_price=Price(target) if target is not None else None,
             ),
             self._risk_state(close),
             cfg.limits,
@@ -400,11 +446,13 @@ class Trader:
             client_order_id=client_id, bot_id=cfg.bot_id, run_id=cfg.run_id, side=side.value,
             quantity=qty, reference_price=close, fee_rate=cfg.fee_rate,
             risk_profile=cfg.risk_profile, decided_at=decided_at, purpose=purpose.name.lower(),
-            reason=reason, starting_equity=self.starting_equity, why=why,
+            reason=reason, starting_equity=self.starting_equity, why=why, protective_stop=stop,
+            target=target,
         )  # fmt: skip
         with self.sessions() as session:
             intents.persist_intent(session, self.instrument_row, intent)
-        await self.submit(client_id)  # enqueued only after the commit above
+        queued_at = time.time()  # the order event's latency times (docs/events.md)
+        answer = await self.submit(client_id)  # enqueued only after the commit above
         with self.sessions() as session:
             status, fills = intents.order_fills(session, client_id, reason)
         self.run_state.orders.append((client_id, status))
@@ -412,19 +460,27 @@ class Trader:
         if self.recorder is not None:
             self.recorder.after_order(self.holdings)
         if self.supervisor is not None:
-            await self._report_order(intent, status, fills, close, decided_at)
+            times = _order_times(queued_at, answer)
+            await self._report_order(intent, status, fills, close, decided_at, times)
+        if self.exits is not None and purpose is Purpose.ENTRY and fills.fills:
+            await self._entry_filled(fills, bar)
+            if self.supervisor is not None:  # the position again, with its stop now
+                await self._report_position(close, decided_at)
 
     async def _report_order(
-        self, intent: intents.Intent, status: str, fills: OrderFills, close: Decimal, ts: Any
-    ) -> None:
+        self, intent: intents.Intent, status: str, fills: OrderFills, close: Decimal, ts: Any,
+        times: Mapping[str, float] | None = None,
+    ) -> None:  # fmt: skip
         sup = self.supervisor
         assert sup is not None
         symbol = self.symbol
         await sup.emit(
             "order",
-            {"client_order_id": intent.client_order_id, "side": intent.side, "type": "market",
-             "status": status, "quantity": intent.quantity, "price": None, "stop_price": None,
-             "purpose": intent.purpose, "reason": intent.reason},
+            {"client_order_id": intent.client_order_id, "side": intent.side,
+             "type": intent.order_type,
+             "status": status, "quantity": intent.quantity, "price": intent.limit_price,
+             "stop_price": intent.stop_price,
+             "purpose": intent.purpose, "reason": intent.reason, **(times or {})},
             symbol=symbol, ts=ts,
         )  # fmt: skip
         for i, f in enumerate(fills.fills):
@@ -438,6 +494,95 @@ class Trader:
         if status == "rejected":
             await sup.venue_error("rejected", f"order {intent.client_order_id}", "order")
         await self._report_position(close, ts)
+
+    # -- exits (trader/exits.py) ----------------------------------------------------------------
+
+    async def start_exits(self) -> None:
+        """Build (or restore: a restarted trader) the exit runner; once (``run`` calls it)."""
+        wiring = self.exit_wiring
+        if wiring is None or self.exits is not None:
+            return
+        cfg = self.config
+        desk = ExitDesk(
+            bot_id=cfg.bot_id, run_id=cfg.run_id, fee_rate=cfg.fee_rate,
+            risk_profile=cfg.risk_profile, starting_equity=self.starting_equity,
+            quote_asset=self.holdings.quote_asset, send=self._send_exit, read=self._read_order,
+            book=self._book_exit,
+        )  # fmt: skip
+        self.exits = await ExitRunner.restore(wiring, self.instrument, key=cfg.id_key, desk=desk)
+        entry_id = self.exits.entry_client_id
+        if entry_id is not None and self.holdings.open_entry is None:
+            # A restarted trader: its books were set from the venue's balances; the open
+            # position's entry is the order its exit state names.
+            _, fills = self._read_order(entry_id, "signal")
+            base = self.holdings.base_asset
+            bought = fills.qty - sum((f.fee for f in fills.fills if f.fee_asset == base), ZERO)
+            self.holdings.open_entry = fills
+            self.holdings.entry_base = self.holdings.base - bought
+
+    def _atr(self) -> Decimal | None:
+        bars = self.run_state.bars[-15:]
+        return average_true_range(
+            [b.high for b in bars], [b.low for b in bars], [b.close for b in bars]
+        )
+
+    async def _exits_bar(self, bar: Kline) -> None:
+        assert self.exits is not None
+        await self.exits.on_bar(
+            ts=from_epoch_ms(bar.open_time + self.config.interval_ms),
+            high=Decimal(repr(bar.high)), low=Decimal(repr(bar.low)),
+            close=Decimal(repr(bar.close)), atr=self._atr(),
+        )  # fmt: skip
+
+    async def _entry_filled(self, fills: OrderFills, bar: Kline) -> None:
+        """An entry filled: the exit manager's protective stop goes to the venue now (spot:
+        for the base held after the base-asset fee, floored to the lot step)."""
+        assert self.exits is not None
+        base_fee = sum((f.fee for f in fills.fills if f.fee_asset == self.holdings.base_asset),
+                       Decimal(0))  # fmt: skip
+        quantity = exit_quantity(fills.qty, base_fee, self.instrument.lot_step)
+        anchor = from_epoch_ms(bar.open_time)  # the signal bar: the entry's client id's bar
+        await self.exits.entry_filled(fills, quantity=quantity, anchor=anchor, atr=self._atr())
+
+    async def _send_exit(self, intent: intents.Intent) -> tuple[str, OrderFills]:
+        """An exit order through the entries' path: persisted, then queued, read back."""
+        with self.sessions() as session:
+            intents.persist_intent(session, self.instrument_row, intent)
+        queued_at = time.time()
+        answer = await self.submit(intent.client_order_id)  # enqueued only after the commit
+        status, fills = self._read_order(intent.client_order_id, intent.reason)
+        self.run_state.orders.append((intent.client_order_id, status))
+        if self.supervisor is not None:
+            close = Decimal(repr(self.run_state.bars[-1].close))
+            none = OrderFills(intent.client_order_id, intent.side, intent.reason, ())
+            times = _order_times(queued_at, answer)
+            await self._report_order(intent, status, none, close, intent.decided_at, times)
+        return status, fills
+
+    def _read_order(self, client_id: str, reason: str) -> tuple[str, OrderFills]:
+        with self.sessions() as session:
+            return intents.order_fills(session, client_id, reason)
+
+    async def _book_exit(self, fills: OrderFills, closes: bool) -> None:
+        """Fills of an exit order: into the holdings (a round trip when ``closes``), the
+        record and the events."""
+        self.holdings.apply(fills, closes=closes)
+        if self.recorder is not None:
+            self.recorder.after_order(self.holdings)
+        sup = self.supervisor
+        if sup is None:
+            return
+        for f in fills.fills:
+            await sup.emit(
+                "fill",
+                {"client_order_id": fills.client_order_id, "trade_id": str(f.ts_ms),
+                 "side": fills.side, "price": f.price, "quantity": f.qty, "fee": f.fee,
+                 "fee_asset": f.fee_asset, "is_maker": False, "reason": fills.reason},
+                symbol=self.symbol, ts=from_epoch_ms(f.ts_ms),
+            )  # fmt: skip
+        last = self.run_state.bars[-1]
+        close = Decimal(repr(last.close))
+        await self._report_position(close, from_epoch_ms(last.open_time + self.config.interval_ms))
 
     def _refused(self, ts: Any, why: dict[str, Any]) -> None:
         self.run_state.refusals += 1
@@ -466,6 +611,16 @@ class Trader:
             positions=positions,
         )
         return state if self.supervisor is None else self.supervisor.risk_state(state)
+
+
+def _order_times(queued_at: float, answer: Mapping[str, Any]) -> dict[str, float]:
+    """``queued_at`` (this trader enqueued the order) and, when the venue answered the send,
+    ``acked_at`` (the worker's clock then): Unix seconds, for the metrics' round trip."""
+    times = {"queued_at": round(queued_at, 6)}
+    acked = answer.get("acked_at") if isinstance(answer, Mapping) else None
+    if isinstance(acked, int | float):
+        times["acked_at"] = round(float(acked), 6)
+    return times
 
 
 def _floor(value: Decimal, step: Decimal) -> Decimal:

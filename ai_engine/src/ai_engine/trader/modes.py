@@ -3,16 +3,20 @@
 | mode | venue | needs |
 |---|---|---|
 | ``replay`` | the sim exchange replaying history (in-process) | data files |
-| ``paper`` | the sim exchange fed by Binance's live public streams | nothing secret |
-| ``testnet`` | Binance testnet (``BinanceEndpoints.testnet()``) | API keys in the environment |
-| ``live`` | Binance mainnet | ``--confirm-live`` **and** API keys in the environment |
+| ``paper`` | the sim exchange fed by Binance's live public streams | a bot config |
+| ``testnet`` | Binance testnet (``BinanceEndpoints.testnet()``) | a bot config, API keys |
+| ``live`` | Binance mainnet | a bot config, ``--confirm-live`` **and** API keys |
+
+(API keys: in the environment.) Paper, testnet and live run a spot bot config
+(``trader.live``); USD-M bots are refused there as in replay.
 
 Keys come only from the environment (``TRADINGBOT_BINANCE_API_KEY`` and
 ``TRADINGBOT_BINANCE_API_SECRET``, read once into ``Settings``), never from a bot config.
 The order is fixed: the mode name, then ``--confirm-live``, then the keys, then what is built;
 so ``--mode live`` without ``--confirm-live`` is refused even when keys are present, and the
 refusal never prints a key. The live-safety guard of the adapter
-(``venues.binance.endpoints.require_live_allowed``) is the second line behind this one.
+(``venues.binance.endpoints.require_live_allowed``) is the second line behind this one
+(``trader.live.check_live`` runs it before any client is built).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 from ai_engine.settings import Settings
 
 MODES = ("replay", "paper", "testnet", "live")
-BUILT = ("replay",)
+BUILT = MODES  # paper, testnet, live: ``trader.live`` (spot bot configs)
 
 
 class ModeRefused(ValueError):  # noqa: N818 - a refusal, named for what it is
@@ -46,7 +50,5 @@ def check_mode(mode: str, *, confirm_live: bool, settings: Settings) -> None:
             raise ModeRefused(
                 f"--mode {mode} needs API keys in the environment: {', '.join(missing)} unset"
             )
-    if mode not in BUILT:
-        raise ModeRefused(
-            f"--mode {mode} is not built yet; --mode replay runs (docs/trading.md, 'Not built yet')"
-        )
+    if mode not in BUILT:  # pragma: no cover - every mode is built; kept for a new one
+        raise ModeRefused(f"--mode {mode} is not built yet (docs/trading.md, 'Not built yet')")

@@ -11,6 +11,15 @@ round trips and equity snapshots (docs/trading.md, "What is recorded").
   ``every_bars`` bars and at the end. Keyed by (bot, time): a replay of the same bot over the
   same bars overwrites its earlier run's snapshots (upsert).
 
+A supervised replay is a fresh simulated account (the config's cash), so ``start_replay``
+clears the bot's earlier replay record before it trades: its equity snapshots and trades are
+deleted and its position rows set flat. Otherwise the read side (``/account``: the newest
+snapshot; ``/trades``, ``/pnl``) mixes runs: an earlier run that got further in the data has
+newer snapshots and trades than the run now playing (the dashboard showed the new run's live
+balance next to the old run's trades). The earlier runs' orders stay, each with its run id
+(``trader/drift.py`` rebuilds any run's trades from them). Only the replay composition calls it:
+paper, testnet and live records are never cleared.
+
 Money is Decimal throughout; a failed write raises (the record is not optional).
 """
 
@@ -21,7 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from ai_engine.domain import from_epoch_ms
@@ -36,6 +45,12 @@ EXIT_REASONS = {  # the trader's order reason -> the trades table's exit_reason
     "end_of_data": "end_of_data",
     "emergency_stop": "emergency_stop",
     "manual": "manual",
+    # the exit manager's (``execution.exits.ExitReason``: the same words as the store's)
+    "stop_loss": "stop_loss",
+    "take_profit": "take_profit",
+    "trailing_stop": "trailing_stop",
+    "time_stop": "time_stop",
+    "risk": "risk",
 }
 
 
@@ -133,3 +148,17 @@ class Recorder:
                 statement.on_conflict_do_update(index_elements=["bot_id", "ts"], set_=values)
             )
             session.commit()
+
+
+def start_replay(sessions: Callable[[], Any], bot_id: str) -> None:
+    """Clear ``bot_id``'s earlier replay record (the module docstring says why). Committed."""
+    with sessions() as session:
+        session.execute(delete(EquitySnapshot).where(EquitySnapshot.bot_id == bot_id))
+        session.execute(delete(Trade).where(Trade.bot_id == bot_id))
+        session.execute(
+            update(Position)
+            .where(Position.bot_id == bot_id)
+            .values(side="flat", qty=ZERO, avg_entry=ZERO, realised_pnl=ZERO, fees=ZERO,
+                    funding=ZERO)
+        )  # fmt: skip
+        session.commit()

@@ -65,11 +65,13 @@ from ai_engine.store import db as store_db
 from ai_engine.strategies import StrategyParamError, UnknownStrategy, get
 from ai_engine.trader import drift
 from ai_engine.trader.bot_config import BotConfig
+from ai_engine.trader.exits import RedisExitStore, bot_wiring
 from ai_engine.trader.feed import ClockSteppedFeed, SteppedClock
 from ai_engine.trader.holdings import Holdings, RoundTrip
 from ai_engine.trader.intents import ensure_instrument
 from ai_engine.trader.loop import Trader, TraderConfig, TraderRun
-from ai_engine.trader.records import Recorder
+from ai_engine.trader.model_input import ModelInputError, for_strategy
+from ai_engine.trader.records import Recorder, start_replay
 from ai_engine.trader.supervisor import supervised
 
 ZERO = Decimal(0)
@@ -216,16 +218,22 @@ def run_replay(
     """
     from celery.contrib.testing.worker import start_worker  # type: ignore[import-untyped]
 
+    from ai_engine.metrics.definitions import observe_used_weight
     from ai_engine.simexchange import AccountSpec, SimConfig, ThreadedSimExchange
     from ai_engine.venues.binance import BinanceCredentials
     from ai_engine.venues.sim import connect_sim_spot
     from ai_engine.workers.app import close_celery, make_celery
-    from ai_engine.workers.orders import QUEUE, TASK, OrdersConfig, configure
+    from ai_engine.workers.orders import CANCEL_TASK, QUEUE, TASK, OrdersConfig, configure
 
     plan = check_request(request)
     run_id = uuid.uuid4().hex[:12]
     bot_id = request.bot.id if request.bot is not None else f"replay-{run_id}"
     settings = settings or Settings()
+    try:  # the promoted model of a strategy that reads it: refused before anything starts
+        for_strategy(request.strategy, get(request.strategy).params(plan.params),
+                     settings.models_root, plan.interval_ms)  # fmt: skip
+    except ModelInputError as exc:
+        raise ReplayError(f"model: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="tradingbot-replay-") as tmp:
         store = Path(tmp)
         import_files(expand_paths(list(request.data)), store)
@@ -240,13 +248,11 @@ def run_replay(
             accounts=(AccountSpec(api_key=KEY, secret=SECRET, balances=((quote, request.cash),)),),
             fees=FeeRates(maker=request.fee, taker=request.fee),
             # The one fill rule (docs/execution.md, "Parity"): an order sent at a bar's close
-            # fills at the next bar's open, the backtest's fill, with no slippage.
-            book=BookParams(
-                half_spread_bps=Decimal(0),
-                levels=1,
-                depth_fraction=Decimal(1),
-                min_half_spread_ticks=0,
-            ),
+            # fills at the next bar's open, the backtest's fill, with no slippage; unless the
+            # bot's config shapes another book (``sim.book``: its fills follow that book).
+            book=request.bot.sim_book
+            if request.bot is not None and request.bot.sim_book is not None
+            else PARITY_BOOK,
             book_at_next_open=True,
             # Stepping bar by bar is one kline request per bar, at machine speed: Binance's
             # weight limit per wall-clock minute would throttle a replay, not protect anything.
@@ -267,7 +273,9 @@ def run_replay(
                     on_started(base_url)
 
                 async def connect() -> Any:
-                    return await connect_sim_spot(base_url, credentials)
+                    return await connect_sim_spot(
+                        base_url, credentials, on_weight=observe_used_weight
+                    )
 
                 orders_config = OrdersConfig(
                     connect, {plan.limits.name: plan.limits}, id_prefix=f"{run_id}:"
@@ -285,9 +293,16 @@ def run_replay(
                     async def submit(client_id: str) -> Any:
                         return await asyncio.to_thread(submit_blocking, client_id)
 
+                    def cancel_blocking(client_id: str) -> Any:  # the exit manager's cancels
+                        result = app.send_task(CANCEL_TASK, args=[client_id], queue=QUEUE)
+                        return result.get(timeout=request.order_timeout_s)
+
+                    async def cancel(client_id: str) -> Any:
+                        return await asyncio.to_thread(cancel_blocking, client_id)
+
                     outcome = asyncio.run(
                         _trade(request, plan, run_id, bot_id, base_url, credentials, engine,
-                               submit, quote, redis_url)
+                               submit, quote, redis_url, settings.models_root, cancel)
                     )  # fmt: skip
                 outcome.venue_orders, outcome.faults_fired = _venue_view(base_url)
                 return outcome
@@ -298,6 +313,11 @@ def run_replay(
             for worker_engine in orders_config.engines.values() if orders_config else ():
                 worker_engine.dispose()
             close_celery(app)  # also drops kombu's process-wide pools for this broker
+
+
+PARITY_BOOK = BookParams(
+    half_spread_bps=Decimal(0), levels=1, depth_fraction=Decimal(1), min_half_spread_ticks=0
+)
 
 
 def _venue_view(base_url: str) -> tuple[dict[str, int], int]:
@@ -315,12 +335,14 @@ def _venue_view(base_url: str) -> tuple[dict[str, int], int]:
 async def _trade(
     request: ReplayRequest, plan: _Plan, run_id: str, bot_id: str, base_url: str,
     credentials: Any, engine: Any, submit: Any, quote: str, redis_url: str = "",
+    models_root: Path | None = None, cancel: Any = None,
 ) -> ReplayOutcome:  # fmt: skip
     """One trader per symbol, sharing the sim's stepped clock, the account (its quote split
     evenly between them) and, for a bot config, one supervisor."""
+    from ai_engine.metrics.definitions import observe_used_weight
     from ai_engine.venues.sim import connect_sim_spot
 
-    venue = await connect_sim_spot(base_url, credentials)
+    venue = await connect_sim_spot(base_url, credentials, on_weight=observe_used_weight)
     redis = None
     try:
         instruments = await venue.instruments(list(plan.symbols))
@@ -334,6 +356,7 @@ async def _trade(
 
             redis = Redis.from_url(redis_url)
             supervisor = supervised(bot, "replay", redis, lambda: Session(engine))
+            start_replay(lambda: Session(engine), bot_id)  # a fresh simulated account
         books = {
             s: Holdings(by_symbol[s].base_asset, by_symbol[s].quote_asset, quote=share)
             for s in plan.symbols
@@ -374,6 +397,7 @@ async def _trade(
                     fraction=bot.fraction if bot is not None else Decimal(1),
                     end_ms=to_epoch_ms(request.end) if request.end is not None else None,
                     book_events=bot.book_events if bot is not None else False,
+                    models_root=models_root,
                 )  # fmt: skip
                 recorder = None
                 if bot is not None:
@@ -392,6 +416,13 @@ async def _trade(
                     sessions=lambda: Session(engine), submit=submit, holdings=books[symbol],
                     supervisor=supervisor, cancel_all=cancel_all, recorder=recorder,
                     reconcile=reconcile if bot is not None else None,
+                    exits=None if bot is None else bot_wiring(
+                        bot.exits, fee_rate=request.fee, market=bot.market, cancel=cancel,
+                        venue=venue, sessions=lambda: Session(engine), bot_id=bot_id,
+                        id_prefix=f"{run_id}:", instrument_id=instrument.id,
+                        store=RedisExitStore(redis, bot_id, fresh=True),
+                        where=f"{bot.source}: exits",
+                    ),
                 )  # fmt: skip
             runs = await run_traders(list(traders.values()), supervisor)
         account = await venue.account()

@@ -1,0 +1,470 @@
+"""The exit manager (``execution.exits``) wired into one trader's order path (spot, long).
+
+    runner = await ExitRunner.restore(wiring, instrument, key=cfg.id_key, desk=desk)
+    stop = runner.planned_stop(close, atr)           # an entry's stop, for the risk checks
+    await runner.entry_filled(fills, quantity=q, anchor=signal_bar_time, atr=atr)
+    await runner.on_bar(ts=..., high=..., low=..., close=..., atr=...)   # every bar
+    await runner.on_signal(score=..., ts=...)        # a sell signal: reversal
+    await runner.release()                           # before a flatten: cancel what rests
+
+Rules:
+
+- **Same order path as entries.** Every exit order is an ``Intent`` persisted (order
+  ``initialized`` + decision) before it is queued on Celery's ``orders`` queue (``desk.send``);
+  its client id is the manager's ``ExitTag`` minted with the position's anchor and the bot's
+  order key, so the same step gives the same id across restarts. Cancels go through the
+  worker's ``orders.cancel`` (``wiring.cancel``).
+- **The protective stop is on the exchange before the trader moves on.** ``entry_filled``
+  runs the manager's first action, ``PlaceStop``, and waits for the worker's answer: a stop the
+  venue holds (``accepted``) rests; a stop it refuses becomes the manager's market exit
+  (``on_exit_failed``), so a position never stays without a stop. On spot the stop is a
+  ``stop_market`` order, which the Binance wire sends as ``STOP_LOSS`` (docs/execution.md says
+  why not ``STOP_LOSS_LIMIT``).
+- **Actions run in list order**, each one's follow-ups (a refused stop's market exit, a late
+  fill's re-sized stop) before the next. ``MoveStop`` on spot: cancel, then place.
+- **Fills at the venue are noticed** by querying each resting exit order once per bar
+  (``wiring.refresh``: the venue's report and fills into the order's rows, by client id,
+  idempotently) and reading the rows back; each new fill is given to the manager
+  (``on_fill``) and booked in the holdings with the exit reason of its order (the
+  ``trades.exit_reason`` words); the round trip closes with the fill that closes the
+  manager's position.
+- **Quantity (spot)**: the position the exits cover is the base the entry left after its
+  base-asset fee, floored to the lot step (``exit_quantity``).
+- **Persistence**: after every call the manager's state, the order key, the resting orders and
+  the fills already booked are saved (``ExitStore``: Redis hash ``tradingbot:exits:<bot>``,
+  field = symbol); ``restore`` picks them up, so a restarted trader carries on with the same
+  stop and the same ids. A closed position clears its record.
+- Spot take profits are watched by the manager on each bar and sent as market exits; a
+  resting take profit (``PlaceTakeProfit``, reduce-only venues) would rest like the stop.
+  USD-M slots in by passing ``reduce_only_venue`` plans and a short side; not built yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, Protocol
+
+from ai_engine.domain import InstrumentId, OrderSide, OrderStatus, Price, Quantity, from_epoch_ms
+from ai_engine.domain.enums import PositionSide
+from ai_engine.domain.instruments import Instrument
+from ai_engine.execution.client_ids import Purpose, mint_client_order_id
+from ai_engine.execution.exits import (
+    CancelExit,
+    ExitAction,
+    ExitManager,
+    ExitPlan,
+    ExitReason,
+    ExitTag,
+    MarketExit,
+    MoveStop,
+    PlaceStop,
+    PlaceTakeProfit,
+    plan_from_mapping,
+    state_from_primitive,
+    state_to_primitive,
+)
+from ai_engine.trader import venue_records
+from ai_engine.trader.holdings import OrderFills
+from ai_engine.trader.intents import Intent
+
+ZERO = Decimal(0)
+FILL_LOOKBACK = timedelta(minutes=5)  # fills are looked for from before the venue's order time
+Cancel = Callable[[str], Awaitable[Mapping[str, Any]]]  # client id -> the worker's answer
+Refresh = Callable[[str], Awaitable[None]]  # client id: the venue's view into the rows
+Send = Callable[[Intent], Awaitable[tuple[str, OrderFills]]]  # persist, queue, read back
+Read = Callable[[str, str], tuple[str, OrderFills]]  # (client id, reason) -> status, fills
+Book = Callable[[OrderFills, bool], Awaitable[None]]  # (fills, closes the round trip)
+
+
+class ExitStore(Protocol):
+    async def load(self, symbol: str) -> Mapping[str, Any] | None: ...
+    async def save(self, symbol: str, record: Mapping[str, Any] | None) -> None: ...
+
+
+class MemoryExitStore:
+    """An ``ExitStore`` in memory (one process; tests and one-off replays)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, str] = {}
+
+    async def load(self, symbol: str) -> Mapping[str, Any] | None:
+        text = self.records.get(symbol)
+        return None if text is None else dict(json.loads(text))
+
+    async def save(self, symbol: str, record: Mapping[str, Any] | None) -> None:
+        if record is None:
+            self.records.pop(symbol, None)
+        else:
+            self.records[symbol] = json.dumps(record)
+
+
+class RedisExitStore:
+    """An ``ExitStore`` in the Redis hash ``tradingbot:exits:<bot id>`` (field: symbol).
+    ``fresh`` (a replay: a new simulated account every run): what an earlier run left is not
+    loaded (and is overwritten by the first save)."""
+
+    def __init__(self, redis: Any, bot_id: str, *, fresh: bool = False) -> None:
+        self.redis, self.key, self.fresh = redis, f"tradingbot:exits:{bot_id}", fresh
+
+    async def load(self, symbol: str) -> Mapping[str, Any] | None:
+        if self.fresh:
+            return None
+        raw = await self.redis.hget(self.key, symbol)
+        return None if raw is None else dict(json.loads(raw))
+
+    async def save(self, symbol: str, record: Mapping[str, Any] | None) -> None:
+        if record is None:
+            await self.redis.hdel(self.key, symbol)
+        else:
+            await self.redis.hset(self.key, symbol, json.dumps(record))
+
+
+@dataclass(frozen=True)
+class ExitWiring:
+    """What the composition root gives a trader for its exits."""
+
+    plan: ExitPlan
+    cancel: Cancel
+    refresh: Refresh
+    store: ExitStore
+
+
+@dataclass(frozen=True)
+class ExitDesk:
+    """What the runner uses of its trader: the intent's fixed fields and the order path."""
+
+    bot_id: str
+    run_id: str
+    fee_rate: Decimal
+    risk_profile: str
+    starting_equity: Decimal
+    quote_asset: str
+    send: Send
+    read: Read
+    book: Book
+
+
+async def refresh_order(
+    venue: Any, sessions: Callable[[], Any], *, bot_id: str, id_prefix: str,
+    instrument_id: InstrumentId, client_order_id: str,
+) -> None:  # fmt: skip
+    """The venue's view of one order (status, and its fills once per trade id, ids with
+    ``id_prefix`` as the worker writes them) into its rows (``venue_records``); an order the
+    venue does not know is left as it is (the worker or reconciliation settles it)."""
+    report = await venue.query_order(instrument_id, client_order_id)
+    if report is None:
+        return
+    fills = []
+    if report.filled_quantity.value > 0:
+        since = report.created_at - FILL_LOOKBACK
+        trades = await venue.trades_since(instrument_id, since)
+        fills = [f for f in trades if f.client_order_id == client_order_id]
+    with sessions() as session:
+        row = venue_records.order_row(session, client_order_id, bot_id)
+        if row is None:
+            return
+        venue_records.apply_report(row, report, id_prefix)
+        for fill in fills:
+            venue_records.insert_fill(session, row, fill, id_prefix)
+        session.commit()
+
+
+def exit_quantity(bought: Decimal, base_fee: Decimal, lot_step: Decimal) -> Decimal:
+    """The base an entry left after its base-asset fee, floored to the lot step (spot)."""
+    return ((bought - base_fee) / lot_step).to_integral_value(rounding=ROUND_DOWN) * lot_step
+
+
+def average_true_range(highs: list[float], lows: list[float], closes: list[float],
+                       period: int = 14) -> Decimal | None:  # fmt: skip
+    """The mean true range of the last ``period`` bars (None with too few bars)."""
+    if len(closes) < period + 1:
+        return None
+    ranges = [
+        max(highs[i] - lows[i], abs(highs[i] - closes[i - 1]), abs(lows[i] - closes[i - 1]))
+        for i in range(len(closes) - period, len(closes))
+    ]
+    return Decimal(repr(sum(ranges) / period))
+
+
+class ExitRunner:
+    def __init__(
+        self, wiring: ExitWiring, manager: ExitManager, *, key: str, desk: ExitDesk,
+        resting: Mapping[str, ExitTag] | None = None, booked: Mapping[str, int] | None = None,
+    ) -> None:  # fmt: skip
+        self.wiring, self.manager, self.key, self.desk = wiring, manager, key, desk
+        self.symbol = manager.instrument.symbol
+        self.resting: dict[str, ExitTag] = dict(resting or {})
+        self.booked: dict[str, int] = dict(booked or {})
+        self.reasons: dict[str, ExitReason] = {}  # client id -> why it was sent
+        self.last_close: Decimal | None = None  # the reference price of a market exit
+        self._pending_books: list[tuple[OrderFills, bool]] = []  # booked at the step's end
+
+    @classmethod
+    async def restore(
+        cls, wiring: ExitWiring, instrument: Instrument, *, key: str, desk: ExitDesk
+    ) -> ExitRunner:
+        """The runner of ``instrument``, with the saved position's state when there is one."""
+        record = await wiring.store.load(instrument.symbol)
+        if record is None:
+            return cls(wiring, ExitManager(wiring.plan, instrument), key=key, desk=desk)
+        state = state_from_primitive(record["state"])
+        resting = {cid: _tag(cid) for cid in record.get("resting", [])}
+        runner = cls(
+            wiring, ExitManager(wiring.plan, instrument, state), key=str(record["key"]),
+            desk=desk, resting=resting, booked=dict(record.get("booked", {})),
+        )  # fmt: skip
+        runner.reasons = {cid: ExitReason(r) for cid, r in record.get("reasons", {}).items()}
+        return runner
+
+    # -- views -------------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        state = self.manager.state
+        return state is not None and state.is_open
+
+    @property
+    def stop_price(self) -> Decimal | None:
+        state = self.manager.state
+        if state is None or not state.is_open or state.stop is None:
+            return None
+        return state.stop.stop_price.value
+
+    @property
+    def take_profit(self) -> Decimal | None:
+        """The next take-profit level still to be taken, if any."""
+        state = self.manager.state
+        if state is None or not state.is_open:
+            return None
+        levels = [slot.price.value for slot in state.take_profits if not slot.done]
+        return min(levels) if levels else None
+
+    @property
+    def entry_client_id(self) -> str | None:
+        """The client id of the open position's entry order (minted from the anchor)."""
+        state = self.manager.state
+        if state is None or not state.is_open:
+            return None
+        return mint_client_order_id(
+            bot_id=self.key, bar_time=state.anchor, symbol=self.symbol, purpose=Purpose.ENTRY
+        )
+
+    def planned_stop(self, price: Decimal, atr: Decimal | None) -> Decimal | None:
+        """The stop an entry at ``price`` will get (for the pre-trade risk checks)."""
+        stop = self.wiring.plan.stop
+        if stop is None:
+            return None
+        try:
+            distance = stop.resolve(entry=price, atr=atr, risk=None)
+        except ValueError:
+            return None
+        level = price - distance
+        return level if level > 0 else None
+
+    def planned_target(self, price: Decimal, atr: Decimal | None) -> Decimal | None:
+        """The first take-profit level of an entry at ``price`` (the expected exit the
+        pre-trade checks weigh against the stop), or None without take profits."""
+        levels, stop = self.wiring.plan.take_profits, self.planned_stop(price, atr)
+        if not levels or stop is None:
+            return None
+        try:
+            distance = levels[0].distance.resolve(entry=price, atr=atr, risk=price - stop)
+        except ValueError:
+            return None
+        return price + distance
+
+    # -- events ------------------------------------------------------------------------------
+
+    async def entry_filled(
+        self, fills: OrderFills, *, quantity: Decimal, anchor: datetime, atr: Decimal | None
+    ) -> None:
+        ts = from_epoch_ms(fills.fills[-1].ts_ms)
+        actions = self.manager.on_entry_filled(
+            side=PositionSide.LONG, price=Price(fills.avg_price), quantity=Quantity(quantity),
+            fee=fills.fee_in_quote(self.desk.quote_asset), ts=ts, anchor=anchor, atr=atr,
+        )  # fmt: skip
+        await self.run(actions, ts)
+
+    async def on_bar(
+        self, *, ts: datetime, high: Decimal, low: Decimal, close: Decimal, atr: Decimal | None
+    ) -> None:
+        """Notice what filled at the venue, then the manager's bar rules."""
+        self.last_close = close
+        await self.poll(ts)
+        if self.is_open:
+            actions = self.manager.on_bar(
+                ts=ts, high=Price(high), low=Price(low), close=Price(close), atr=atr
+            )
+            await self.run(actions, ts)
+
+    async def on_signal(self, *, score: Decimal | None, ts: datetime) -> None:
+        if self.is_open:
+            await self.run(self.manager.on_signal(side=OrderSide.SELL, score=score, ts=ts), ts)
+
+    async def poll(self, ts: datetime) -> None:
+        """Query every resting exit order and settle what it did."""
+        for client_id in list(self.resting):
+            await self.wiring.refresh(client_id)
+            await self.run(self._settle(client_id, ours_canceled=False), ts)
+
+    async def release(self) -> None:
+        """Cancel every resting exit order (a flatten follows), booking any fill it got
+        first; the position is then the caller's to close, and the record is cleared. An
+        order already canceled at the venue (an operator's cancel-all) counts as ours: no
+        market exit is made of it."""
+        for client_id in list(self.resting):
+            await self.wiring.refresh(client_id)
+            await self.wiring.cancel(client_id)
+            self._settle(client_id, ours_canceled=True)
+        self.resting.clear()
+        self.manager = ExitManager(self.wiring.plan, self.manager.instrument)
+        await self._save()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    async def run(self, actions: list[ExitAction], ts: datetime) -> None:
+        queue = list(actions)
+        while queue:
+            more = await self._do(queue.pop(0), ts)
+            queue[0:0] = more
+        await self._save()
+
+    async def _do(self, action: ExitAction, ts: datetime) -> list[ExitAction]:
+        if isinstance(action, CancelExit):
+            return await self._cancel(action.tag)
+        if isinstance(action, MoveStop):  # spot: cancel first (the stop locks the base)
+            more = await self._cancel(action.cancel)
+            if not self.is_open:
+                return more
+            return await self._place(action.place, ts) + more
+        return await self._place(action, ts)
+
+    async def _cancel(self, tag: ExitTag) -> list[ExitAction]:
+        client_id = self._id(tag)
+        if client_id not in self.resting:
+            return []
+        await self.wiring.cancel(client_id)
+        return self._settle(client_id, ours_canceled=True)
+
+    async def _place(
+        self, action: PlaceStop | PlaceTakeProfit | MarketExit, ts: datetime
+    ) -> list[ExitAction]:
+        state = self.manager.state
+        assert state is not None
+        client_id = self._id(action.tag)
+        kind, limit, stop = "market", None, None
+        if isinstance(action, PlaceStop):
+            kind, stop, limit = str(action.order_type), action.stop_price.value, None
+            if action.limit_price is not None:
+                limit = action.limit_price.value
+        elif isinstance(action, PlaceTakeProfit):
+            kind = str(action.order_type)
+            if action.order_type.needs_price:
+                limit = action.price.value
+            else:
+                stop = action.price.value
+        reference = stop or limit or self.last_close or state.entry_price
+        d = self.desk
+        intent = Intent(
+            client_order_id=client_id, bot_id=d.bot_id, run_id=d.run_id,
+            side=action.side.value, quantity=action.quantity.value, reference_price=reference,
+            fee_rate=d.fee_rate, risk_profile=d.risk_profile, decided_at=ts,
+            purpose=action.tag.purpose.name.lower(), reason=str(action.reason),
+            starting_equity=d.starting_equity,
+            why={"purpose": action.tag.purpose.name.lower(), "reason": str(action.reason),
+                 "exit": str(action.tag), "detail": action.detail},
+            order_type=kind, limit_price=limit, stop_price=stop,
+        )  # fmt: skip
+        self.reasons[client_id] = action.reason
+        await d.send(intent)
+        self.resting[client_id] = action.tag
+        return self._settle(client_id, ours_canceled=False)
+
+    def _settle(self, client_id: str, *, ours_canceled: bool) -> list[ExitAction]:
+        """Give the manager the order's fills not seen yet (booking them); an order that ended
+        unfilled in part not at our request is an exit failure. Returns follow-ups."""
+        tag = self.resting.get(client_id) or _tag(client_id)
+        reason = self.reasons.get(client_id, ExitReason.STOP_LOSS)
+        status, fills = self.desk.read(client_id, str(reason))
+        seen = self.booked.get(client_id, 0)
+        new = fills.fills[seen:]
+        actions: list[ExitAction] = []
+        pending: list[tuple[OrderFills, bool]] = []
+        if new and self.manager.state is not None and not self.manager.state.closed:
+            self.booked[client_id] = len(fills.fills)
+            qty = sum((f.qty for f in new), ZERO)
+            price = sum((f.qty * f.price for f in new), ZERO) / qty
+            actions = self.manager.on_fill(
+                tag=tag, quantity=Quantity(qty), price=Price(price),
+                ts=from_epoch_ms(new[-1].ts_ms),
+            )  # fmt: skip
+            closes = not self.is_open
+            pending.append((OrderFills(client_id, "sell", str(reason), tuple(new)), closes))
+        self._pending_books.extend(pending)
+        terminal = OrderStatus(status).is_terminal
+        if terminal:
+            self.resting.pop(client_id, None)
+            unfilled = status != OrderStatus.FILLED.value
+            if unfilled and not ours_canceled and self.is_open:
+                detail = f"{client_id} {status} at the venue"
+                actions += self.manager.on_exit_failed(tag=tag, detail=detail)
+        return actions
+
+    def _id(self, tag: ExitTag) -> str:
+        state = self.manager.state
+        assert state is not None
+        return tag.client_order_id(bot_id=self.key, anchor=state.anchor, symbol=self.symbol)
+
+    async def _save(self) -> None:
+        for fills, closes in self._pending_books:
+            await self.desk.book(fills, closes)
+        self._pending_books.clear()
+        state = self.manager.state
+        if state is None or state.closed:
+            await self.wiring.store.save(self.symbol, None)
+            return
+        record = {
+            "key": self.key,
+            "state": state_to_primitive(state),
+            "resting": sorted(self.resting),
+            "booked": self.booked,
+            "reasons": {cid: str(r) for cid, r in self.reasons.items()},
+        }
+        await self.wiring.store.save(self.symbol, record)
+
+
+def _tag(client_id: str) -> ExitTag:
+    tag = ExitTag.of_client_order_id(client_id)
+    if tag is None:
+        raise ValueError(f"{client_id} is not an exit order's client id")
+    return tag
+
+
+def bot_wiring(
+    exits: Mapping[str, Any], *, fee_rate: Decimal, market: str, cancel: Cancel | None,
+    venue: Any, sessions: Callable[[], Any], bot_id: str, id_prefix: str,
+    instrument_id: InstrumentId, store: ExitStore, where: str = "exits",
+) -> ExitWiring | None:  # fmt: skip
+    """A bot config's ``exits`` wired to a venue client (refresh), the worker's cancel task and
+    a store; None for an empty ``exits`` (no exit manager: the strategy's exits only).
+    ``plan_from_mapping`` errors (``ExitConfigError``) name the key."""
+    if not exits:
+        return None
+    if cancel is None:
+        raise ValueError(f"{where}: the exit manager needs the worker's cancel task")
+    plan = plan_from_mapping(
+        exits, maker_fee_rate=fee_rate, taker_fee_rate=fee_rate,
+        reduce_only_venue=market == "usdm", where=where,
+    )  # fmt: skip
+
+    async def refresh(client_order_id: str) -> None:
+        await refresh_order(
+            venue, sessions, bot_id=bot_id, id_prefix=id_prefix, instrument_id=instrument_id,
+            client_order_id=client_order_id,
+        )  # fmt: skip
+
+    return ExitWiring(plan=plan, cancel=cancel, refresh=refresh, store=store)
