@@ -152,7 +152,14 @@ def run_live(
     from celery.contrib.testing.worker import start_worker  # type: ignore[import-untyped]
 
     from ai_engine.workers.app import close_celery, make_celery
-    from ai_engine.workers.orders import CANCEL_TASK, QUEUE, TASK, OrdersConfig, configure
+    from ai_engine.workers.orders import (
+        CANCEL_TASK,
+        QUEUE,
+        TASK,
+        OrdersConfig,
+        configure,
+        task_caller,
+    )
 
     endpoints = check_live(request, settings)
     run_id = uuid.uuid4().hex[:12]
@@ -188,20 +195,8 @@ def run_live(
             app, pool="solo", concurrency=1, queues=[QUEUE], perform_ping_check=False,
             shutdown_timeout=30, loglevel="WARNING",
         ):  # fmt: skip
-
-            def submit_blocking(client_id: str) -> Any:
-                result = app.send_task(TASK, args=[client_id], queue=QUEUE)
-                return result.get(timeout=request.order_timeout_s)
-
-            async def submit(client_id: str) -> Any:
-                return await asyncio.to_thread(submit_blocking, client_id)
-
-            def cancel_blocking(client_id: str) -> Any:  # the exit manager's cancels
-                result = app.send_task(CANCEL_TASK, args=[client_id], queue=QUEUE)
-                return result.get(timeout=request.order_timeout_s)
-
-            async def cancel(client_id: str) -> Any:
-                return await asyncio.to_thread(cancel_blocking, client_id)
+            submit = task_caller(app, TASK, request.order_timeout_s)
+            cancel = task_caller(app, CANCEL_TASK, request.order_timeout_s)  # exits
 
             run = _Run(request, run_id, engine, submit, redis_url, connect, on_started)
             run.models_root = settings.models_root  # the promoted model (ml_lightgbm bots)

@@ -223,7 +223,14 @@ def run_replay(
     from ai_engine.venues.binance import BinanceCredentials
     from ai_engine.venues.sim import connect_sim_spot
     from ai_engine.workers.app import close_celery, make_celery
-    from ai_engine.workers.orders import CANCEL_TASK, QUEUE, TASK, OrdersConfig, configure
+    from ai_engine.workers.orders import (
+        CANCEL_TASK,
+        QUEUE,
+        TASK,
+        OrdersConfig,
+        configure,
+        task_caller,
+    )
 
     plan = check_request(request)
     run_id = uuid.uuid4().hex[:12]
@@ -285,20 +292,8 @@ def run_replay(
                     app, pool="solo", concurrency=1, queues=[QUEUE], perform_ping_check=False,
                     shutdown_timeout=30, loglevel="WARNING",
                 ):  # fmt: skip
-
-                    def submit_blocking(client_id: str) -> Any:
-                        result = app.send_task(TASK, args=[client_id], queue=QUEUE)
-                        return result.get(timeout=request.order_timeout_s)
-
-                    async def submit(client_id: str) -> Any:
-                        return await asyncio.to_thread(submit_blocking, client_id)
-
-                    def cancel_blocking(client_id: str) -> Any:  # the exit manager's cancels
-                        result = app.send_task(CANCEL_TASK, args=[client_id], queue=QUEUE)
-                        return result.get(timeout=request.order_timeout_s)
-
-                    async def cancel(client_id: str) -> Any:
-                        return await asyncio.to_thread(cancel_blocking, client_id)
+                    submit = task_caller(app, TASK, request.order_timeout_s)
+                    cancel = task_caller(app, CANCEL_TASK, request.order_timeout_s)  # exits
 
                     outcome = asyncio.run(
                         _trade(request, plan, run_id, bot_id, base_url, credentials, engine,

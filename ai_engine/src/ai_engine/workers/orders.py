@@ -52,7 +52,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -100,6 +100,20 @@ LEASE_BUSY_S = 0.2  # retry delay when another delivery holds the order's lease
 
 class OrdersSetupError(RuntimeError):
     """The orders worker has no venue or database configured."""
+
+
+def task_caller(app: Any, task: str, timeout_s: float) -> Callable[[str], Awaitable[Any]]:
+    """An ``orders`` queue task called with a client id from async code: sent to the queue,
+    its answer awaited in a thread (the trader's ``submit``: ``TASK``; the exit manager's
+    ``cancel``: ``CANCEL_TASK``)."""
+
+    def blocking(client_id: str) -> Any:
+        return app.send_task(task, args=[client_id], queue=QUEUE).get(timeout=timeout_s)
+
+    async def call(client_id: str) -> Any:
+        return await asyncio.to_thread(blocking, client_id)
+
+    return call
 
 
 @dataclass
