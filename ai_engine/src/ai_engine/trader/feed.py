@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
+import numpy as np
+
+from ai_engine.marketdata.frames import Bars
 
 PAGE = 1000  # klines per request for the warm-up history (Binance's maximum, weight 5)
 STEP_PAGE = 50  # ... while stepping: one bar comes per step (weight 1 up to 99)
@@ -194,3 +198,23 @@ def _kline(row: Any) -> Kline:
         )
     except (IndexError, TypeError, ValueError) as exc:
         raise FeedError(f"GET /api/v3/klines: unreadable kline {row!r}: {exc}") from None
+
+
+def klines_to_bars(bars: Sequence[Kline]) -> Bars:
+    """The column frame of ``bars`` (what strategies and features read)."""
+
+    def col(name: str, dtype: Any = np.float64) -> Any:
+        return np.fromiter((getattr(b, name) for b in bars), dtype=dtype, count=len(bars))
+
+    return Bars(
+        open_time=col("open_time", np.int64),
+        open=col("open"),
+        high=col("high"),
+        low=col("low"),
+        close=col("close"),
+        volume=col("volume"),
+        quote_volume=col("quote_volume"),
+        taker_buy_volume=col("taker_buy_volume"),
+        taker_buy_quote_volume=col("taker_buy_quote_volume"),
+        trades=col("trades", np.int64),
+    )

@@ -40,13 +40,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 
 from ai_engine.domain import OrderSide, Price, Quantity, from_epoch_ms
 from ai_engine.domain.enums import PositionSide
 from ai_engine.domain.instruments import Instrument
 from ai_engine.execution.client_ids import Purpose, mint_client_order_id
-from ai_engine.marketdata.frames import Bars
 from ai_engine.risk import RiskLimits
 from ai_engine.risk.intent import OrderIntent
 from ai_engine.risk.pre_trade import check_order
@@ -62,7 +60,7 @@ from ai_engine.trader.exits import (
     average_true_range,
     exit_quantity,
 )
-from ai_engine.trader.feed import BarFeed, FeedError, Kline, Step
+from ai_engine.trader.feed import BarFeed, FeedError, Kline, Step, klines_to_bars
 from ai_engine.trader.holdings import Holdings, OrderFills
 from ai_engine.trader.model_input import for_strategy as model_input_for
 from ai_engine.trader.records import Recorder
@@ -628,19 +626,4 @@ def _floor(value: Decimal, step: Decimal) -> Decimal:
 
 
 def _market(bars: list[Kline], interval_ms: int) -> MarketInput:
-    def col(name: str, dtype: Any = np.float64) -> Any:
-        return np.fromiter((getattr(b, name) for b in bars), dtype=dtype, count=len(bars))
-
-    frame = Bars(
-        open_time=col("open_time", np.int64),
-        open=col("open"),
-        high=col("high"),
-        low=col("low"),
-        close=col("close"),
-        volume=col("volume"),
-        quote_volume=col("quote_volume"),
-        taker_buy_volume=col("taker_buy_volume"),
-        taker_buy_quote_volume=col("taker_buy_quote_volume"),
-        trades=col("trades", np.int64),
-    )
-    return MarketInput.from_bars(frame, interval_ms)
+    return MarketInput.from_bars(klines_to_bars(bars), interval_ms)

@@ -30,11 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from ai_engine.marketdata.frames import Bars
 from ai_engine.ml.live import LiveModel
 from ai_engine.ml.serving import ModelServer, WrongIntervalError
 from ai_engine.strategies import MarketInput
-from ai_engine.trader.feed import Kline
+from ai_engine.trader.feed import Kline, klines_to_bars
 
 REQUIRED = frozenset({"ml_lightgbm"})  # strategies that cannot trade without the model
 
@@ -95,7 +94,7 @@ class ModelInput:
         if not bars:
             return
         if not self._times:
-            probs = self.live.prime(_columns(bars))
+            probs = self.live.prime(klines_to_bars(bars))
             self._times.extend(b.open_time for b in bars)
             self._probs.extend(float(p) for p in probs)
             return
@@ -131,21 +130,3 @@ class ModelInput:
         if not self._probs or math.isnan(self._probs[-1]):
             return None
         return self._probs[-1]
-
-
-def _columns(bars: Sequence[Kline]) -> Bars:
-    def col(name: str, dtype: Any = np.float64) -> Any:
-        return np.fromiter((getattr(b, name) for b in bars), dtype=dtype, count=len(bars))
-
-    return Bars(
-        open_time=col("open_time", np.int64),
-        open=col("open"),
-        high=col("high"),
-        low=col("low"),
-        close=col("close"),
-        volume=col("volume"),
-        quote_volume=col("quote_volume"),
-        taker_buy_volume=col("taker_buy_volume"),
-        taker_buy_quote_volume=col("taker_buy_quote_volume"),
-        trades=col("trades", np.int64),
-    )
