@@ -16,7 +16,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import typer
@@ -120,26 +120,14 @@ def score_command(
 ) -> None:
     """Score stored articles that have no score for the current model and prompt."""
     from ai_engine.domain.clock import SystemClock
-    from ai_engine.metrics.definitions import count_claude_tokens
-    from ai_engine.sentiment.claude import connect
-    from ai_engine.sentiment.limits import RateLimiter, TokenBudget
     from ai_engine.sentiment.pipeline import StoreScoreCache, score_pending
     from ai_engine.sentiment.scoring import ClaudeScorer
+    from ai_engine.workers.news_tasks import claude_for_today
 
     settings = settings_of(ctx)
     clock = SystemClock()
     with _repository(settings) as repo:
-        day = datetime.combine(clock.now().date(), time(0), tzinfo=UTC)
-        spent = repo.tokens_spent(day, day + timedelta(days=1))
-        key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
-        claude = connect(
-            key,
-            budget=TokenBudget(settings.sentiment_daily_tokens, clock, spent_today=spent),
-            limiter=RateLimiter(settings.sentiment_requests_per_minute),
-            model=settings.sentiment_model,
-            base_url=settings.anthropic_base_url,
-            on_usage=count_claude_tokens,  # the metrics hook (docs/operations.md)
-        )
+        claude = claude_for_today(settings, repo, clock)
         if not claude.enabled:
             typer.echo(str(claude.disabled_reason))
             return

@@ -74,9 +74,6 @@ def refresh_news(
     import httpx
 
     from ai_engine.domain.clock import SystemClock
-    from ai_engine.metrics.definitions import count_claude_tokens
-    from ai_engine.sentiment.claude import connect
-    from ai_engine.sentiment.limits import RateLimiter, TokenBudget
     from ai_engine.sentiment.pipeline import StoreScoreCache, fetch_news, score_pending
     from ai_engine.sentiment.scoring import ClaudeScorer
     from ai_engine.store.db import make_engine
@@ -105,17 +102,7 @@ def refresh_news(
             "item_errors": list(fetched.item_errors),
             "source_failures": list(fetched.source_failures),
         }
-        day = datetime.combine(clock.now().date(), time(0), tzinfo=UTC)
-        spent = repo.tokens_spent(day, day + timedelta(days=1))
-        key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
-        claude = connect(
-            key,
-            budget=TokenBudget(settings.sentiment_daily_tokens, clock, spent_today=spent),
-            limiter=RateLimiter(settings.sentiment_requests_per_minute),
-            model=settings.sentiment_model,
-            base_url=settings.anthropic_base_url,
-            on_usage=count_claude_tokens,  # the worker's /metrics (metrics.exporter)
-        )
+        claude = claude_for_today(settings, repo, clock)
         if not claude.enabled:
             result["scoring"] = {"disabled": str(claude.disabled_reason)}
             return result
@@ -147,3 +134,23 @@ def register(app: Any) -> None:
     def news_refresh(job: dict[str, Any] | None = None) -> dict[str, Any]:
         context = context_of(app)
         return refresh_news(context.settings, context.database_url, job)
+
+
+def claude_for_today(settings: Settings, repo: Any, clock: Any) -> Any:
+    """The Claude client of the settings, its daily budget less the tokens the database
+    recorded today (a restart does not reset it), its tokens counted in the process's metrics."""
+    from ai_engine.metrics.definitions import count_claude_tokens
+    from ai_engine.sentiment.claude import connect
+    from ai_engine.sentiment.limits import RateLimiter, TokenBudget
+
+    day = datetime.combine(clock.now().date(), time(0), tzinfo=UTC)
+    spent = repo.tokens_spent(day, day + timedelta(days=1))
+    key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    return connect(
+        key,
+        budget=TokenBudget(settings.sentiment_daily_tokens, clock, spent_today=spent),
+        limiter=RateLimiter(settings.sentiment_requests_per_minute),
+        model=settings.sentiment_model,
+        base_url=settings.anthropic_base_url,
+        on_usage=count_claude_tokens,  # /metrics of this process (docs/operations.md)
+    )
