@@ -70,6 +70,7 @@ def make_settings(
         telegram_chat_ids=(OPERATOR,),
         telegram_base_url=f"{fake.url}/bot",
         engine_api_url=api_url,
+        telegram_poll_timeout_s=1,  # stopping waits for the poll in flight
         **thresholds,
     )
     return settings, alerts

@@ -27,6 +27,7 @@ def env(fake: FakeBotApi, **extra: str) -> dict[str, str]:
         "TRADINGBOT_TELEGRAM_TOKEN": TOKEN,
         "TRADINGBOT_TELEGRAM_CHAT_IDS": str(OPERATOR),
         "TRADINGBOT_TELEGRAM_BASE_URL": f"{fake.url}/bot",
+        "TRADINGBOT_TELEGRAM_POLL_TIMEOUT_S": "1",  # stopping waits for the poll in flight
         **extra,
     }
 

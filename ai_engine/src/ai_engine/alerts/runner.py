@@ -100,7 +100,7 @@ async def run_alerts(
         await app.initialize()
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=10)
+        await app.updater.start_polling(poll_interval=0.0, timeout=alerts.telegram_poll_timeout_s)
         if on_ready is not None:
             on_ready(service)
         await service.run(stop)

@@ -9,6 +9,9 @@ Read from the environment with the same ``TRADINGBOT_`` prefix and ``.env`` file
 * ``TRADINGBOT_TELEGRAM_BASE_URL`` -- the Bot API base, the token is appended
   (``https://api.telegram.org/bot`` by default; tests point it at a local fake).
 * ``TRADINGBOT_TELEGRAM_CHAT_INTERVAL_S`` -- seconds between two messages to one chat (1).
+* ``TRADINGBOT_TELEGRAM_POLL_TIMEOUT_S`` -- the long poll of ``getUpdates`` (10): how long
+  Telegram holds a request open while no command arrives. Stopping waits for the poll in flight,
+  so a shorter one stops faster for the price of more requests.
 * ``TRADINGBOT_ENGINE_API_URL`` -- where the engine API answers (``/signal``).
 * ``TRADINGBOT_ALERT_*`` -- the thresholds of ``alerts.rules.Thresholds``.
 """
@@ -36,6 +39,7 @@ class AlertSettings(BaseSettings):
     engine_api_url: str = "http://127.0.0.1:8000"
     # Telegram allows ~1 message a second in one chat, 20 a minute in a group: raise it for groups.
     telegram_chat_interval_s: float = Field(default=1.0, ge=0)
+    telegram_poll_timeout_s: int = Field(default=10, ge=0, le=50)
 
     alert_fill_notional: Decimal = Field(default=Decimal(1000), gt=0)
     alert_trade_pnl: Decimal = Field(default=Decimal(100), gt=0)
