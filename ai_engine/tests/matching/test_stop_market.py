@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from ai_engine.domain import LiquiditySide, OrderSide, OrderStatus, OrderType
-from ai_engine.matching import OrderRejected, RejectReason
+from ai_engine.matching import BookParams, MatchingEngine, OrderRejected, RejectReason
 
-from .factories import ACCOUNT, bar, close_ms, engine, request
+from .factories import ACCOUNT, BTC, bar, close_ms, engine, request
 
 D = Decimal
 STOP = OrderType.STOP_MARKET
@@ -55,3 +55,19 @@ def test_canceled_market_stop_releases_its_lock() -> None:
     placed = venue.submit(request(STOP, OrderSide.SELL, stop="19000"), 1).order
     venue.cancel(ACCOUNT, "BTCUSDT", order_id=placed.order_id, now_ms=2)
     assert venue.ledger(ACCOUNT).locked("BTC") == 0
+
+
+def test_a_bar_that_opens_through_the_stop_fills_it_around_its_open_not_at_the_stop() -> None:
+    # A gap: the bar's first trade is already below the stop, so the market stop sells there
+    # (the backtest's rule too: kernel_positions.scan fills a gapped stop at the open). With
+    # the replay's flat parity book the fills are exactly the open, then the stop.
+    flat = BookParams(half_spread_bps=D(0), levels=1, depth_fraction=D(1), min_half_spread_ticks=0)
+    venue = MatchingEngine([BTC], flat)
+    venue.open_account(ACCOUNT, {"USDT": D(0), "BTC": D(10)}, None)
+    venue.on_bar("BTCUSDT", bar(0, "20000"))
+    venue.submit(request(STOP, OrderSide.SELL, stop="19500"), close_ms(0))
+    gapped = venue.on_bar("BTCUSDT", bar(1, "19300", open="19400", high="19450", low="19250"))
+    assert [(f.price, f.quantity) for f in gapped] == [(D(19400), D(1))]
+    venue.submit(request(STOP, OrderSide.SELL, stop="19200"), close_ms(1))
+    touched = venue.on_bar("BTCUSDT", bar(2, "19300", open="19300", low="19100"))
+    assert [(f.price, f.quantity) for f in touched] == [(D(19200), D(1))]

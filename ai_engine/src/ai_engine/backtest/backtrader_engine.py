@@ -137,7 +137,10 @@ def _refusal(config: BacktestConfig, trailing: bool, rules: bool) -> str:
         ),
         (config.intrabar != "worst", f"intrabar {config.intrabar!r}; use worst"),
         (config.max_positions != 1, f"max_positions {config.max_positions}; use 1"),
-        (trailing or e.trail_pct is not None or e.trail_atr is not None, "trailing stops"),
+        (
+            trailing or any(v is not None for v in (e.trail_pct, e.trail_atr, e.trail_entry_pct)),
+            "trailing stops",
+        ),
         (
             rules
             or e.max_hold_bars is not None

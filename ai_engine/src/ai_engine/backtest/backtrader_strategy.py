@@ -22,6 +22,7 @@ import numpy.typing as npt
 from ai_engine.backtest import kernel_codes as kc
 from ai_engine.backtest.config import BacktestConfig
 from ai_engine.backtest.result import Trades
+from ai_engine.matching.fill_rules import level_on_grid
 from ai_engine.strategies import Signals
 
 
@@ -131,7 +132,9 @@ class SignalStrategy(bt.Strategy):  # type: ignore[misc]
         broker: Any = self.broker
         price = broker._slipped(raw, side)
         if e.stop_pct is not None:
-            stop = price * (1.0 - side * e.stop_pct / 100.0)
+            stop = level_on_grid(
+                price * (1.0 - side * e.stop_pct / 100.0), self.cfg.price_tick, side > 0.0
+            )
         cash = float(broker.getcash())
         quantity = self._size(price, stop, cash, equity)
         if not quantity > 0.0:
@@ -146,7 +149,8 @@ class SignalStrategy(bt.Strategy):  # type: ignore[misc]
             broker.cash = topped
             self.book.topup += topped - cash
         if e.take_profit_pct is not None:
-            tp = price * (1.0 + side * e.take_profit_pct / 100.0)
+            level = price * (1.0 + side * e.take_profit_pct / 100.0)
+            tp = level_on_grid(level, self.cfg.price_tick, side > 0.0)
         order = (self.buy if side > 0 else self.sell)(size=quantity, coc=False)
         self.entry_ref = order.ref
         self.side, self.book_size, self.stop_px, self.tp_px = int(side), quantity, stop, tp

@@ -80,6 +80,8 @@ class ExitOverrides:
 
     ``stop_pct`` / ``take_profit_pct``: levels this % from the entry fill; ``trail_pct``: a
     trailing distance of this % of the close; ``trail_atr``: of this many ATR(``atr_period``)s;
+    ``trail_entry_pct``: of this % of the entry fill (the trader's exit manager's ``trailing:
+    {distance: {percent}}``);
     ``max_hold_bars``, ``trail_after_r``, ``breakeven_after_r``, ``take_profit_levels`` replace
     the fields of the strategy's ``ExitRules`` of the same name.
     """
@@ -88,6 +90,7 @@ class ExitOverrides:
     take_profit_pct: float | None = None
     trail_pct: float | None = None
     trail_atr: float | None = None
+    trail_entry_pct: float | None = None
     atr_period: int = 14
     max_hold_bars: int | None = None
     trail_after_r: float | None = None
@@ -111,6 +114,9 @@ class BacktestConfig:
     max_positions: int = 1
     intrabar: str = "worst"
     close_at_end: bool = True
+    # The instrument's price tick: ``exits.stop_pct`` / ``take_profit_pct`` levels are put on
+    # its grid as the trader's exit manager puts them (a long's up, a short's down); 0: exact.
+    price_tick: float = 0.0
     exits: ExitOverrides = field(default_factory=ExitOverrides)
 
     def validate(self) -> None:
@@ -134,6 +140,8 @@ class BacktestConfig:
             f"maintenance_margin must be in [0, 1/leverage = {1 / self.leverage:g}), "
             f"got {self.maintenance_margin}",
         )
+        _finite("price_tick", self.price_tick)
+        _check(self.price_tick >= 0, f"price_tick must be 0 or more, got {self.price_tick}")
         _check(self.latency_ms >= 0, f"latency_ms must be 0 or more, got {self.latency_ms}")
         _check(self.max_positions >= 1, f"max_positions must be 1 or more: {self.max_positions}")
         _check(
@@ -180,7 +188,7 @@ def _check_sizing(s: Sizing) -> None:
 
 
 def _check_exits(e: ExitOverrides) -> None:
-    for name in ("stop_pct", "take_profit_pct", "trail_pct", "trail_atr"):
+    for name in ("stop_pct", "take_profit_pct", "trail_pct", "trail_atr", "trail_entry_pct"):
         value = getattr(e, name)
         if value is not None:
             _finite(f"exits.{name}", value)
@@ -189,6 +197,10 @@ def _check_exits(e: ExitOverrides) -> None:
     _check(
         e.trail_pct is None or e.trail_atr is None,
         "exits.trail_pct and exits.trail_atr exclude each other: give one",
+    )
+    _check(
+        e.trail_entry_pct is None or (e.trail_pct is None and e.trail_atr is None),
+        "exits.trail_entry_pct excludes exits.trail_pct and exits.trail_atr: give one",
     )
     if e.max_hold_bars is not None:
         _check(e.max_hold_bars >= 1, f"exits.max_hold_bars must be 1 or more: {e.max_hold_bars}")

@@ -315,4 +315,6 @@ def _trail(config: BacktestConfig, bars: Bars, signals: Signals) -> np.ndarray[A
     if e.trail_atr is not None:
         high, low = np.asarray(bars.high, np.float64), np.asarray(bars.low, np.float64)
         return e.trail_atr * atr(high, low, close, e.atr_period)
+    if e.trail_entry_pct is not None:  # from the entry fill: the kernel (P_TRAIL_ENTRY_PCT)
+        return np.full(len(close), np.nan)
     return signals.trail

@@ -24,8 +24,9 @@ C. **Intrabar exits** of every open position (``kernel_positions.scan``): liquid
    scanned from the finer bar it entered in.
 D. **Close of the bar**: the best price since entry, breakeven (stop to the entry price once
    the best price is ``breakeven_after_r`` R away), trailing (active from the entry, or once
-   ``trail_after_r`` R was reached; level = best - side x trail distance of this bar, only
-   ever tightened, used from the next bar), the time stop (held ``max_hold_bars`` bars: exit
+   ``trail_after_r`` R was reached; level = best - side x trail distance of this bar -- or
+   ``trail_entry_pct`` % of the entry fill -- on the ``price_tick`` grid, only ever tightened,
+   used from the next bar), the time stop (held ``max_hold_bars`` bars: exit
    at the next execution), the end of data (``close_at_end``: a position still open at a
    symbol's last bar closes at its close, taker fee, slippage). Equity is marked to market.
    Then the signals of this bar: an exit signal of the position's side; an entry when flat;
@@ -209,7 +210,8 @@ def simulate(
     all_equity = int(p[kc.P_SIZING_KIND]) == kc.SIZE_ALL_EQUITY
     close_at_end = p[kc.P_CLOSE_AT_END] > 0.0
     breakeven = not math.isnan(p[kc.P_BREAKEVEN_AFTER_R])
-    trailing = False  # any trailing distance at all (most strategies have none)
+    entry_trail = p[kc.P_TRAIL_ENTRY_PCT]  # a distance of the entry fill (NaN: per bar)
+    trailing = not math.isnan(entry_trail)  # any trailing distance (most strategies have none)
     for value in trail:
         if value > 0.0:
             trailing = True
@@ -337,8 +339,15 @@ def simulate(
                 st[k, kc.S_BEST] = max(st[k, kc.S_BEST], h[row])
             else:
                 st[k, kc.S_BEST] = min(st[k, kc.S_BEST], l[row])
-            if breakeven or (trailing and trail[row] > 0.0):
-                end_of_bar(st, k, trail[row] if trailing else math.nan, p)
+            distance = math.nan
+            if trailing:
+                distance = (
+                    trail[row]
+                    if math.isnan(entry_trail)
+                    else st[k, kc.S_ENTRY_PX] * entry_trail / 100.0
+                )
+            if breakeven or (trailing and distance > 0.0):
+                end_of_bar(st, k, distance, p)
             st[k, kc.S_HELD] += 1.0
             time_stop[k] = hold > 0.0 and st[k, kc.S_HELD] >= hold
         value = acct[kc.A_CASH]

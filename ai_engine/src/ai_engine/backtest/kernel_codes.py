@@ -70,7 +70,9 @@ P_INTERVAL_MS = 23
 P_FINE_INTERVAL_MS = 24  # 0: no finer data
 P_STOP_PCT = 25  # NaN: the strategy's stop levels
 P_TAKE_PROFIT_PCT = 26  # NaN: the strategy's take-profit levels
-N_PARAMS = 27
+P_PRICE_TICK = 27  # 0: no grid (stop_pct / take_profit_pct / trailing levels stay exact)
+P_TRAIL_ENTRY_PCT = 28  # NaN: the per-bar trailing distances; else this % of the entry fill
+N_PARAMS = 29
 
 # per-symbol state columns (the kernel's float state matrix, one row per symbol)
 S_SIDE = 0  # +1 long, -1 short, 0 flat

@@ -12,7 +12,9 @@ each capped at the all-equity quantity (margin + fee never exceed the budget). S
 depends on the size (volume, book) is computed for the size at the unslipped price; the size is
 then recomputed at the slipped price, so the cost stays within the budget.
 
-The stop is the signal's level (or ``stop_pct`` % from the fill when the config overrides it);
+The stop is the signal's level (or ``stop_pct`` % from the fill when the config overrides it,
+put on the ``price_tick`` grid as the trader's exit manager puts it: up for a long, down for a
+short, so never looser than sized; ``take_profit_pct`` levels alike);
 1R = |fill - stop| when the stop is on the losing side of the fill, else unknown (R-based
 rules -- breakeven, trailing activation, partial targets -- then stay off). The single target
 is the signal's level (or ``take_profit_pct`` % from the fill).
@@ -34,6 +36,7 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 commission = jit(fill_rules.commission)
+level_on_grid = jit(fill_rules.level_on_grid)
 
 
 @jit_inline
@@ -85,8 +88,9 @@ def enter(
     equity = st[k, kc.S_PEND_EQUITY]
     quantity = size_for(raw, guess_stop, budget, equity, p)
     price = slipped(side > 0.0, raw, quantity, ref, p)
+    tick = p[kc.P_PRICE_TICK]
     if not math.isnan(stop_pct):
-        stop = price * (1.0 - side * stop_pct / 100.0)
+        stop = level_on_grid(price * (1.0 - side * stop_pct / 100.0), tick, side > 0.0)
     quantity = size_for(price, stop, budget, equity, p)
     if not quantity > 0.0:
         skips[kc.SKIP_NO_CASH] += 1
@@ -115,7 +119,8 @@ def enter(
     if math.isnan(take_profit_pct):
         st[k, kc.S_TP] = st[k, kc.S_PEND_TP]
     else:
-        st[k, kc.S_TP] = price * (1.0 + side * take_profit_pct / 100.0)
+        level = price * (1.0 + side * take_profit_pct / 100.0)
+        st[k, kc.S_TP] = level_on_grid(level, tick, side > 0.0)
     st[k, kc.S_TP_NEXT] = 0.0
     trail_after = p[kc.P_TRAIL_AFTER_R]
     st[k, kc.S_TRAIL_ON] = 1.0 if math.isnan(trail_after) or trail_after <= 0.0 else 0.0

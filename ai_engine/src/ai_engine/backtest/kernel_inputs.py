@@ -278,4 +278,6 @@ def params_vector(
     p[kc.P_FINE_INTERVAL_MS] = fine_ms
     p[kc.P_STOP_PCT] = np.nan if e.stop_pct is None else e.stop_pct
     p[kc.P_TAKE_PROFIT_PCT] = np.nan if e.take_profit_pct is None else e.take_profit_pct
+    p[kc.P_PRICE_TICK] = config.price_tick
+    p[kc.P_TRAIL_ENTRY_PCT] = np.nan if e.trail_entry_pct is None else e.trail_entry_pct
     return p

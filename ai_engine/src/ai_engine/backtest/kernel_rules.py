@@ -3,10 +3,13 @@
 * ``end_of_bar``: after a bar's close, breakeven (the stop moves to the entry price once the
   best price since entry is ``breakeven_after_r`` R in profit) and trailing (active from the
   entry, or once ``trail_after_r`` R was reached; level = best - side x distance of this bar,
-  only ever tightened; it binds from the next bar).
-* ``decide``: a bar's signals -> pending orders: an exit signal of the position's side (or the
-  time stop); an entry when flat; an opposite entry reverses (exit, then entry); a short on
-  spot is skipped and counted. The orders reach the market ``latency_ms`` after the close.
+  on the ``price_tick`` grid (a long's up, a short's down: the trader's rounding), only ever
+  tightened; it binds from the next bar).
+* ``decide``: a bar's signals -> pending orders: the time stop (named first when an exit
+  signal comes at the same close: the trader's exit manager decides it before the signal) or
+  an exit signal of the position's side; an entry when flat; an opposite entry reverses (exit,
+  then entry); a short on spot is skipped and counted. The orders reach the market
+  ``latency_ms`` after the close.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ import numpy.typing as npt
 
 from ai_engine.backtest import kernel_codes as kc
 from ai_engine.backtest.jit import jit, jit_inline
+from ai_engine.matching import fill_rules
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+
+level_on_grid = jit(fill_rules.level_on_grid)
 
 
 @jit
@@ -40,7 +46,7 @@ def end_of_bar(st: F64, k: int, trail: float, p: F64) -> None:
     if st[k, kc.S_TRAIL_ON] == 0.0 and r > 0.0 and gained >= p[kc.P_TRAIL_AFTER_R] * r:
         st[k, kc.S_TRAIL_ON] = 1.0
     if st[k, kc.S_TRAIL_ON] > 0.0 and trail > 0.0:
-        level = best - side * trail
+        level = level_on_grid(best - side * trail, p[kc.P_PRICE_TICK], side > 0.0)
         current = st[k, kc.S_TRAIL_LVL]
         if math.isnan(current) or side * level > side * current:
             st[k, kc.S_TRAIL_LVL] = level
@@ -66,10 +72,10 @@ def decide(
     """Turn bar ``t``'s signals into pending orders for symbol ``k`` (kernel docstring, D)."""
     side = st[k, kc.S_SIDE]
     exit_reason = 0
-    if (side > 0.0 and exit_long) or (side < 0.0 and exit_short):
-        exit_reason = kc.EXIT_SIGNAL
-    elif side != 0.0 and time_stop:
+    if side != 0.0 and time_stop:  # the position's own rule first, as the trader's exits
         exit_reason = kc.EXIT_TIME
+    elif (side > 0.0 and exit_long) or (side < 0.0 and exit_short):
+        exit_reason = kc.EXIT_SIGNAL
     want = 0.0
     if entry_long and not entry_short:
         want = 1.0

@@ -14,6 +14,8 @@ The rules:
     a public trade fills it when it prints strictly beyond P (tick replay)
     a stop that waits for a rise (stop-loss buy, take-profit sell) triggers when high >= stop,
     one that waits for a fall (stop-loss sell, take-profit buy) when low <= stop (a touch)
+    a triggered stop fills around its stop price -- or around the bar's open when the bar
+    opened at or through the stop (a gap: the first trade of the bar already met it)
     commission = received amount x rate (the Decimal engine then rounds half-even to 8
     decimals, in the received asset; the kernel keeps the float and charges it in quote)
 
@@ -67,6 +69,31 @@ def stop_triggers_at(upwards: bool, stop: N, last: N) -> bool:
     if upwards:
         return bool(last >= stop)
     return bool(last <= stop)
+
+
+def stop_fill_reference(upwards: bool, stop: N, open_: N) -> N:
+    """The price a bar's triggered stop fills around: the open when the bar opened at or
+    through the stop (a gap), else the stop itself (the kernel's ``scan`` applies this rule
+    to its stops; the sim centres its trigger book on it)."""
+    return open_ if stop_triggers_at(upwards, stop, open_) else stop
+
+
+def level_on_grid(level: float, tick: float, up: bool) -> float:
+    """An exit level of the float backtest put on the instrument's price grid as the exit
+    manager puts it (``execution.exits.prices``): rounded up (a long's stop and take profit)
+    or down (a short's); a level within ``_EPS`` ticks of the grid stays there. ``tick`` <= 0:
+    no grid. When 1 / tick is an integer the result is ``n / (1 / tick)``, the float nearest
+    the decimal price (``n x tick`` can be an ulp off it)."""
+    if not tick > 0.0 or not math.isfinite(level):
+        return level
+    q = level / tick
+    r = math.floor(q + 0.5)
+    n = r if abs(q - r) < _EPS else (math.ceil(q) if up else math.floor(q))
+    inverse = 1.0 / tick
+    whole = math.floor(inverse + 0.5)
+    if abs(inverse - whole) < _EPS:
+        return float(n / whole)
+    return float(n * tick)
 
 
 def commission(received: N, rate: N) -> N:

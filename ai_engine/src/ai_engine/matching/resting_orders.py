@@ -9,11 +9,12 @@ which orders it reaches and how:
   order, so a small print never fills a large order (partial fills; the order keeps resting);
 - an untriggered stop whose price the event reached (bar: its range, ``rules.stop_triggered``;
   trade: its price at or through the stop, ``rules.triggers_immediately``) triggers: it takes as a
-  limit -- from a book built from the bar around the stop price, or from the market's current
-  (real) book for a trade -- then rests, or expires if IOC/FOK (a FOK takes nothing unless that
-  book fills it completely). A market stop (STOP_MARKET, Binance's spot STOP_LOSS) releases
-  its lock and takes from that book as a market order: no limit, what the book cannot fill
-  (or the free balance cannot pay) expires.
+  limit -- from a book built from the bar around the stop price (around the bar's open when
+  the bar opened at or through the stop: a gap, ``rules.stop_fill_reference``), or from the
+  market's current (real) book for a trade -- then rests, or expires if IOC/FOK (a FOK takes
+  nothing unless that book fills it completely). A market stop (STOP_MARKET, Binance's spot
+  STOP_LOSS) releases its lock and takes from that book as a market order: no limit, what the
+  book cannot fill (or the free balance cannot pay) expires.
 
 An order is reached only by events at or after its ``eligible_from_ms`` (a bar: opening then
 or later; a trade: printed then or later); a stop that triggers becomes eligible from the
@@ -34,6 +35,7 @@ from ai_engine.matching.execution import execute, take
 from ai_engine.matching.market import Market
 from ai_engine.matching.orders import ZERO, Execution, SimOrder
 from ai_engine.matching.rules import (
+    stop_fill_reference,
     stop_triggered,
     trade_goes_through,
     trades_through,
@@ -87,7 +89,8 @@ class BarEvent:
         return order.remaining if trades_through(order.side, order.price, self._bar) else ZERO
 
     def stop_book(self, market: Market, order: SimOrder) -> Book:
-        return Book.from_bar(self._bar, market.instrument, self._params, mid=order.stop_price)
+        centre = stop_fill_reference(order.order_type, order.side, order.stop_price, self._bar)
+        return Book.from_bar(self._bar, market.instrument, self._params, mid=centre)
 
 
 class TradeEvent:

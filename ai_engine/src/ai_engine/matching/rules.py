@@ -7,6 +7,8 @@ resting sell limit at P fills at P (maker) when a later bar trades above it:  hi
 STOP_LOSS_LIMIT   buy triggers when high >= stop, sell when low  <= stop (STOP_LOSS alike)
 TAKE_PROFIT_LIMIT buy triggers when low  <= stop, sell when high >= stop
 (touching the stop is enough: a stop is a trigger, not a queue position)
+a bar's triggered stop takes from a book centred on its stop price, or on the bar's open
+when the bar opened at or through the stop (a gap): ``stop_fill_reference``
 
 commission = round_half_even(received amount x rate, 8 decimals), in the received asset:
 the base asset on a buy, the quote asset on a sell (Binance's rule without BNB discounts;
@@ -49,6 +51,13 @@ def stop_triggered(order_type: OrderType, side: OrderSide, stop: Decimal, bar: B
     """Whether ``bar``'s range reached the stop price of a stop-loss/take-profit order."""
     upwards = _fires_upwards(order_type, side)
     return fill_rules.stop_triggers(upwards, stop, bar.low.value, bar.high.value)
+
+
+def stop_fill_reference(order_type: OrderType, side: OrderSide, stop: Decimal, bar: Bar) -> Decimal:
+    """Where a stop that ``bar`` triggered fills: around its stop price, or around the bar's
+    open when the bar opened at or through it (a gap: the backtest's rule too)."""
+    upwards = _fires_upwards(order_type, side)
+    return fill_rules.stop_fill_reference(upwards, stop, bar.open.value)
 
 
 def triggers_immediately(
