@@ -16,7 +16,8 @@ POST /sim/accounts/{key}/deposit  {"asset": "BTC", "amount": "0.5"}: a deposit (
 POST /sim/clock/advance     ms=N or bars=N (query string or JSON body)
 GET  /sim/clock             replay now, start, end, speed
 GET  /sim/fills             the fill log, newline-delimited JSON, in execution order
-                            (``?since=SEQ`` for the entries after SEQ)
+                            (``?since=SEQ`` for the entries after SEQ; ``?market=usdm``: the
+                            USD-M perpetuals' log, same shape, its own sequence)
 """
 
 from __future__ import annotations
@@ -295,8 +296,12 @@ def _last_bar(state: ServerState, symbol: str) -> str | None:
 
 async def fills(request: web.Request, state: ServerState) -> web.StreamResponse:
     since = _count(request.query.get("since", "0"), "since")
+    market = request.query.get("market", "spot")
+    if market not in ("spot", "usdm"):
+        raise AdminError(400, f"market must be spot or usdm, got {market!r}")
     state.exchange.sync()
-    log = state.exchange.engine.fills[since:]
+    engine = state.exchange.futures.engine if market == "usdm" else state.exchange.engine
+    log = engine.fills[since:]
     lines = "".join(
         json.dumps(wire_orders.fill_log_entry(fill), sort_keys=True, separators=(",", ":")) + "\n"
         for fill in log

@@ -198,7 +198,8 @@ class SimConfig:
     ``book_at_next_open``: after a bar closes, centre its book on the NEXT bar's open (the
     first price of the instant the clock stands at) instead of its close: a market order sent
     at a bar's close then fills at the next open, as the backtest fills (the replay trader's
-    one fill rule, docs/execution.md "Parity"). Off: the close, as before.
+    one fill rule, docs/execution.md "Parity"), on spot and on the USD-M perpetuals (whose mark
+    stays the close). Off: the close, as before.
     """
 
     data_dir: Path

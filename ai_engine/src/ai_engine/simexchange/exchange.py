@@ -65,6 +65,7 @@ class SimExchange:
             config.futures, BarStore(config.data_dir), config.book,
             books=BookChanges(self.bus.market_changed),
             ticks=futures_ticks, depth_levels=config.depth_levels,
+            book_at_next_open=config.book_at_next_open,
         )  # fmt: skip
         first_close, last_close = replay_span(self.market, config.symbols, self.futures)
         start = to_epoch_ms(config.start) if config.start is not None else first_close

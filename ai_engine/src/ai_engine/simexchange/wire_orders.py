@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from ai_engine.domain import OrderSide, OrderStatus, OrderType, TimeInForce
 from ai_engine.matching import Execution, FeeRates, Ledger, SimOrder
+from ai_engine.matching.futures.records import FuturesTrade
 from ai_engine.simexchange.wire import Json, num
 
 STATUS = {
@@ -187,8 +188,9 @@ def my_trade(fill: Execution) -> Json:
     }
 
 
-def fill_log_entry(fill: Execution) -> Json:
-    """One line of ``GET /sim/fills`` (keys sorted when dumped)."""
+def fill_log_entry(fill: Execution | FuturesTrade) -> Json:
+    """One line of ``GET /sim/fills`` (keys sorted when dumped): a spot execution or a USD-M
+    trade (``?market=usdm``), in the same shape."""
     return {
         "seq": fill.seq,
         "time": fill.ts_ms,

@@ -47,6 +47,21 @@ def test_stop_market_closes_the_position_when_the_bar_reaches_the_trigger() -> N
     assert venue.settings(ACCOUNT, SYMBOL).quantity == 0
 
 
+@pytest.mark.parametrize(
+    ("side", "trigger", "gap_open"), [("sell", "19900.0", "19500"), ("buy", "20100.0", "20500")]
+)
+def test_a_stop_jumped_by_the_bars_open_fills_around_the_open(
+    side: str, trigger: str, gap_open: str
+) -> None:
+    venue = engine()
+    venue.submit(order("buy" if side == "sell" else "sell", "0.5"), at(0))
+    venue.submit_algo(algo(side, STOP, None, trigger, close_position=True), at(0))
+    (trade,) = venue.on_bar(SYMBOL, fbar(1, gap_open, open=gap_open))
+    # Around the gap's price (a half spread off it), not the trigger the bar jumped over.
+    assert abs(trade.price - Decimal(gap_open)) <= Decimal(2)
+    assert venue.settings(ACCOUNT, SYMBOL).quantity == 0
+
+
 def test_take_profit_fires_when_the_price_rises_to_it() -> None:
     venue = engine()
     venue.submit(order("buy", "0.5"), at(0))

@@ -3,7 +3,8 @@
 They wait outside the book (``triggers.py`` says when they fire). When one fires it places a
 MARKET order -- Binance's ``actualOrderId`` -- that takes from the book of the firing event
 (``PriceEvent.book``): on bars a book built around the trigger price from the firing bar's
-volume (the spot engine's stop rule), on ticks the current real book; then the algo order is
+volume -- around the bar's open when a stop or take profit opened at or through its trigger
+(a gap) -- as the spot engine's stop rule; on ticks the current real book; then the algo order is
 FINISHED. Its quantity is the order's, or with ``closePosition`` the whole position, cut with
 ``reduceOnly`` to what still reduces; if nothing is left to do, or the opening part lacks
 margin at that moment, it EXPIRES without an order.
@@ -27,6 +28,7 @@ from ai_engine.matching.futures.records import (
     AlgoRequest,
     AlgoStatus,
     FuturesOrder,
+    WorkingType,
 )
 from ai_engine.matching.futures.triggers import (
     PriceRange,
@@ -119,8 +121,8 @@ class PriceEvent(Protocol):
         """The prices the event shows ``algo`` (None: nothing it watches)."""
         ...
 
-    def book(self, market: FuturesMarket, trigger: Decimal) -> Book | None:
-        """The book an order fired at ``trigger`` takes from."""
+    def book(self, market: FuturesMarket, trigger: Decimal, algo: AlgoOrder) -> Book | None:
+        """The book ``algo``, fired at ``trigger``, takes from."""
         ...
 
 
@@ -133,8 +135,16 @@ class BarPrices:
     def prices(self, algo: AlgoOrder) -> PriceRange:
         return bar_range(algo, self._bar)
 
-    def book(self, market: FuturesMarket, trigger: Decimal) -> Book:
-        return Book.from_bar(self._bar, market.instrument, self._core.params, mid=trigger)
+    def book(self, market: FuturesMarket, trigger: Decimal, algo: AlgoOrder) -> Book:
+        mid, opened = trigger, self._bar.open.value
+        gap = (
+            algo.order_type is not OrderType.TRAILING_STOP_MARKET
+            and algo.working_type is not WorkingType.MARK_PRICE
+            and fires_at_once(algo.order_type, algo.side, trigger, opened)
+        )
+        if gap:  # the bar's first trade was already through the trigger
+            mid = opened
+        return Book.from_bar(self._bar, market.instrument, self._core.params, mid=mid)
 
 
 def process_algos(core: Core, market: FuturesMarket, event: PriceEvent) -> None:
@@ -158,7 +168,7 @@ def process_algos(core: Core, market: FuturesMarket, event: PriceEvent) -> None:
             trigger = algo.trigger_price
         else:
             continue
-        _fire(core, market, algo, event.book(market, trigger), trigger, event.ts_ms)
+        _fire(core, market, algo, event.book(market, trigger, algo), trigger, event.ts_ms)
 
 
 def _fire(

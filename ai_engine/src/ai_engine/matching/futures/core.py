@@ -42,6 +42,8 @@ class FuturesMarket(Market):
     brackets: BracketTable = field(kw_only=True)
     recorded_mark: Decimal | None = field(default=None, kw_only=True)  # last mark-price event
     recorded_mark_ms: int = field(default=0, kw_only=True)
+    bar_mid: Decimal | None = field(default=None, kw_only=True)  # the bar book's centre if not
+    # the close (``on_bar``'s ``book_mid``: the next bar's open, the replay's parity fill)
 
     def mark_is_recorded(self, now_ms: int) -> bool:
         """Whether a recorded mark price is the mark at ``now_ms`` (one at most
@@ -104,7 +106,9 @@ class Core:
         if market.book is None:
             if market.last_bar is None:
                 raise FuturesRejected(FuturesReject.NO_MARKET, market.symbol)
-            market.book = Book.from_bar(market.last_bar, market.instrument, self.params)
+            market.book = Book.from_bar(
+                market.last_bar, market.instrument, self.params, mid=market.bar_mid
+            )
         return market.book
 
     def mark_of(self, symbol: str) -> Decimal:

@@ -160,8 +160,10 @@ class FuturesEngine:
             return True
         return core.has_position(symbol)
 
-    def on_bar(self, symbol: str, bar: Bar) -> list[FuturesTrade]:
-        """``bar`` closed: resting fills, algo triggers, liquidations, then the new book/mark."""
+    def on_bar(self, symbol: str, bar: Bar, book_mid: Decimal | None = None) -> list[FuturesTrade]:
+        """``bar`` closed: resting fills, algo triggers, liquidations, then the new book/mark.
+        ``book_mid``: centre the new bar book there instead of the close (the next bar's open:
+        ``SimConfig.book_at_next_open``); the mark stays the close."""
         core = self._core
         market = core.market(symbol)
         open_ms, close_ms = market.bar_times(bar)
@@ -170,6 +172,7 @@ class FuturesEngine:
         algos.process_algos(core, market, algos.BarPrices(core, bar, open_ms, close_ms))
         check_liquidations(core, market, bar.low.value, bar.high.value, close_ms)
         market.last_bar, market.last_open_ms, market.book = bar, open_ms, None
+        market.bar_mid = book_mid
         return list(core.registry.fills[start:])
 
     # -- ticks (a symbol replayed from its real trades and depth: ``ticks.py``) ----------------

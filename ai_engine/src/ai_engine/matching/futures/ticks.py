@@ -47,7 +47,7 @@ class TickPrices:
     def prices(self, algo: AlgoOrder) -> PriceRange | None:
         return (self._price, self._price) if algo.working_type in self._watched else None
 
-    def book(self, market: FuturesMarket, trigger: Decimal) -> Book | None:
+    def book(self, market: FuturesMarket, trigger: Decimal, algo: AlgoOrder) -> Book | None:
         return market.book
 
 

@@ -1,9 +1,10 @@
 """The USD-M perpetuals the simulated exchange lists, with Binance's own filter values.
 
 Values are Binance's published USD-M ``exchangeInfo`` filters and leverage brackets for these
-symbols (2024-2025); only symbols whose real values are known belong here, and a value that
-could not be checked says so. Add a row to list another perpetual (its USD-M 1m bars, and
-ideally funding events, must be in the store).
+symbols (2024-2025); a value that could not be checked says so, and the seven perpetuals
+after BTCUSDT and ETHUSDT (``_recalled``) are recalled values, not checked against the
+venue. Add a row to list another perpetual (its USD-M 1m bars, and ideally funding events,
+must be in the store).
 """
 
 from __future__ import annotations
@@ -81,6 +82,56 @@ USDM_SYMBOLS: dict[str, FuturesSymbolSpec] = {
         onboard_ms=1574812800000,  # 2019-11-27, the first ETHUSDT funding event in the data
     ),
 }
+
+
+def _recalled(
+    symbol: str, tick: str, step: str, max_qty: str, notional: str, onboard_ms: int
+) -> FuturesSymbolSpec:
+    """A perpetual whose filters are Binance's published USD-M values **as recalled, not
+    checked against a live exchangeInfo** (no network here): tick, lot step (= minimum
+    quantity), LOT_SIZE maximum and MIN_NOTIONAL. Unverified: the PRICE_FILTER bounds (set
+    wide: PERCENT_PRICE keeps orders near the mark anyway), MARKET_LOT_SIZE (= LOT_SIZE's) and
+    the brackets (BTCUSDT's stand in). Good for replays and soaks of these symbols' real bars;
+    check them against the venue before trusting a margin figure."""
+    base = symbol.removesuffix("USDT")
+    tick_size, lot_step = Decimal(tick), Decimal(step)
+    return FuturesSymbolSpec(
+        instrument=Instrument(
+            id=InstrumentId(Venue.SIM, MarketType.USDM, symbol),
+            base_asset=base,
+            quote_asset="USDT",
+            settlement_asset="USDT",
+            tick_size=tick_size,
+            lot_step=lot_step,
+            min_quantity=lot_step,
+            max_quantity=Decimal(max_qty),
+            min_notional=Decimal(notional),
+        ),
+        brackets=BTCUSDT_BRACKETS,
+        min_price=tick_size,
+        max_price=Decimal(1_000_000),
+        market_max_quantity=Decimal(max_qty),
+        price_precision=max(0, -tick_size.normalize().as_tuple().exponent),  # type: ignore[operator]
+        quantity_precision=max(0, -lot_step.normalize().as_tuple().exponent),  # type: ignore[operator]
+        onboard_ms=onboard_ms,
+    )
+
+
+# The other perpetuals of the shared data's 2025 month (``make soak``), values as recalled.
+USDM_SYMBOLS.update(
+    {
+        spec.symbol: spec
+        for spec in (
+            _recalled("ADAUSDT", "0.0001", "1", "10000000", "5", 1580428800000),  # 2020-01-31
+            _recalled("BNBUSDT", "0.01", "0.01", "100000", "5", 1581292800000),  # 2020-02-10
+            _recalled("DOGEUSDT", "0.00001", "1", "50000000", "5", 1594339200000),  # 2020-07-10
+            _recalled("DOTUSDT", "0.001", "0.1", "1000000", "5", 1597968000000),  # 2020-08-21
+            _recalled("LTCUSDT", "0.01", "0.001", "100000", "20", 1578528000000),  # 2020-01-09
+            _recalled("SOLUSDT", "0.01", "1", "1000000", "5", 1600041600000),  # 2020-09-14
+            _recalled("XRPUSDT", "0.0001", "0.1", "10000000", "5", 1578268800000),  # 2020-01-06
+        )
+    }
+)
 
 
 def futures_spec_for(symbol: str) -> FuturesSymbolSpec:

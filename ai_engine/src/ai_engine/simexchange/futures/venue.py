@@ -48,8 +48,10 @@ class FuturesVenue:
         *,
         ticks: Mapping[str, TickData] | None = None,  # perpetuals replayed tick by tick
         depth_levels: int = 100,  # levels per side of their engine book
+        book_at_next_open: bool = False,  # ``SimConfig.book_at_next_open``: the parity fill
     ) -> None:
         self.config = config
+        self.book_at_next_open = book_at_next_open
         self.book_params = book
         # Depth update ids shared by REST and the book streams; takes are logged for them.
         self.books = books or BookChanges(lambda _: None)
@@ -127,7 +129,7 @@ class FuturesVenue:
             if not self.engine.needs_every_bar(name):
                 self._processed[name] = self.market.closed_count(name, time_ms) - 1
             index = self._processed[name]
-            self.engine.on_bar(name, self.market.bar(name, index))
+            self.engine.on_bar(name, self.market.bar(name, index), self._book_mid(name, index))
             self._processed[name] = index + 1
         elif kind == _FUNDING:
             event = self.funding[name].events[self._funded[name]]
@@ -137,6 +139,17 @@ class FuturesVenue:
             symbol, api_key = name.split("\0")
             del self._countdowns[(api_key, symbol)]
             self.engine.cancel_all(api_key, symbol, time_ms)
+
+    def _book_mid(self, symbol: str, index: int) -> Decimal | None:
+        """With ``book_at_next_open``: the open of the bar after ``index`` when it starts where
+        ``index`` closes (a market order sent at the close fills at the next open, as the
+        backtest fills), else None (the close)."""
+        market = self.market
+        if not self.book_at_next_open or index + 1 >= market.count(symbol):
+            return None
+        if market.open_time(symbol, index + 1) != market.close_time(symbol, index):
+            return None
+        return market.bar(symbol, index + 1).open.value
 
     def _due_after(self) -> float:
         """When the next bar closes, funding falls due or a countdown ends."""
