@@ -51,6 +51,15 @@ def test_long_only_without_levels_and_every_crossing_kept(eth: MarketInput) -> N
     assert (gated.exits_long == signals.exits_long).all()
 
 
+def test_shorts_mirror_the_longs(eth: MarketInput) -> None:
+    """``shorts``: a short from each downward crossing to the next upward one (USD-M)."""
+    longs, both = get("ema_cross").run(eth), get("ema_cross").run(eth, {"shorts": True})
+    assert (both.entries_short == longs.exits_long).all()
+    assert (both.exits_short == longs.entries_long).all()
+    assert (both.entries_long == longs.entries_long).all()
+    assert both.entries_short.any()
+
+
 def test_crossings_alternate_and_reasons_say_which(btc: MarketInput) -> None:
     signals = get("ema_cross").run(btc)
     events = [(i, "up") for i in np.flatnonzero(signals.entries_long)] + [

@@ -33,7 +33,7 @@ def test_json_holds_every_bar_and_the_crossings(tmp_path: Path, btc: MarketInput
     doc = json.loads(out.read_text())
     assert doc["bars"] == len(btc) == len(doc["columns"]["open_time"])
     assert doc["params"] == {"fee_rate": 0.001, "fee_multiple": 0.0, "fast": 12, "slow": 26,
-                             "expected_move_atr": 3.0}  # fmt: skip
+                             "expected_move_atr": 3.0, "shorts": False}  # fmt: skip
     cols = doc["columns"]
     assert cols["open_time"] == btc.open_time.tolist()
     ups, downs = crossings_by_loop(talib.EMA(btc.close, 12), talib.EMA(btc.close, 26))

@@ -22,6 +22,7 @@ class EmaCrossParams(GateParams):
     fast: int = param(12, 2, 1000, "fast EMA period")
     slow: int = param(26, 3, 2000, "slow EMA period")
     expected_move_atr: float = param(3.0, 0.1, 100.0, "expected move in ATRs, for the fee gate")
+    shorts: bool = param(False, doc="also short the downward crossing (USD-M); off: long only")
 
     def __post_init__(self) -> None:
         require(self.fast < self.slow, f"fast ({self.fast}) must be below slow ({self.slow})")
@@ -29,7 +30,8 @@ class EmaCrossParams(GateParams):
 
 class EmaCross(Strategy[EmaCrossParams]):
     """Long only: buy when EMA(fast) of the close crosses above EMA(slow), sell when it crosses
-    below. EMAs are TA-Lib's. A crossing is decided at a bar's close; the execution layer buys
+    below (``shorts``: also short from a downward crossing to the next upward one; USD-M).
+    EMAs are TA-Lib's. A crossing is decided at a bar's close; the execution layer buys
     or sells at the next bar's open (issue 6 adds: all equity, taker fee on every fill, a
     position still open after the last bar closed at its close). No stop, no take-profit.
 
@@ -67,6 +69,9 @@ class EmaCross(Strategy[EmaCrossParams]):
         up, down = rules.crossed_above(fast, slow), rules.crossed_below(fast, slow)
         draft.entries_long |= up
         draft.exits_long |= down
+        if params.shorts:  # the mirror image: a short from a downward crossing to the next up
+            draft.entries_short |= down
+            draft.exits_short |= up
         rules.put(draft.expected_move, up, params.expected_move_atr * atr14 / data.close)
         rs.mark(draft.reasons, up, rs.Reason.EMA_CROSS_UP)
         rs.mark(draft.reasons, down, rs.Reason.EMA_CROSS_DOWN)
