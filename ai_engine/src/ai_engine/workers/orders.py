@@ -587,6 +587,8 @@ def _risk_check(
             exit_fee_rate=fee,
             stop_price=Price(Decimal(str(stop))) if stop else None,
             target_price=Price(Decimal(str(target))) if target else None,
+            reduce_only=order.reduce_only,  # a USD-M exit: never blocked (no balance shows it)
+            leverage=Decimal(str(intent.get("leverage", 1))),  # USD-M: margin = notional / it
         ),
         state,
         limits,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from ai_engine.domain import (
@@ -166,6 +167,24 @@ class BinanceUsdmVenue(BinanceVenueBase):
             if report is not None:
                 found.append(report)
         return found
+
+    async def funding_fees(
+        self, instrument_id: InstrumentId, since: datetime
+    ) -> list[tuple[datetime, Decimal]]:
+        """(time, amount) of the funding booked on ``instrument_id`` from ``since`` on, oldest
+        first (``/fapi/v1/income``, type ``FUNDING_FEE``; negative: the position paid)."""
+        symbol = self._symbol(instrument_id)
+        rows = await self._read(
+            f"income {symbol}",
+            self._client.futures_income_history(
+                symbol=symbol, incomeType="FUNDING_FEE", startTime=to_epoch_ms(since), limit=1000
+            ),
+        )
+        found = []
+        for row in _list(rows):
+            r = Reader(row, "income")
+            found.append((r.time("time"), r.decimal("income")))
+        return sorted(found)
 
     async def set_leverage(self, instrument_id: InstrumentId, leverage: int) -> int:
         symbol = self._symbol(instrument_id)
