@@ -32,7 +32,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -183,7 +182,7 @@ async def _trade(args: dict[str, Any]) -> None:
     from ai_engine.settings import Settings
     from ai_engine.store import db as store_db
     from ai_engine.trader.exits import RedisExitStore, bot_wiring
-    from ai_engine.trader.feed import ClockSteppedFeed, Step
+    from ai_engine.trader.feed import ClockSteppedFeed, Step, http_session
     from ai_engine.trader.holdings import Holdings
     from ai_engine.trader.loop import Trader, TraderConfig
     from ai_engine.trader.reconcile import reconcile
@@ -245,7 +244,7 @@ async def _trade(args: dict[str, Any]) -> None:
             order_key=ORDER_KEY, fraction=Decimal("0.2"), end_ms=int(args["end_ms"]),
             interval="1m",
         )  # fmt: skip
-        async with httpx.AsyncClient(timeout=30.0) as http:
+        async with http_session() as http:
             trader = Trader(
                 config, feed=FreezingFeed(http, base_url, "BTCUSDT", "1m"),
                 instrument=instrument, instrument_row=int(args["instrument_row"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -91,6 +92,37 @@ async def test_every_closed_bar_once_in_order_across_venue_side_disconnects(
     for bar in seen:  # exactly the venue's bars (closed ones only)
         row = venue_rows[bar.open_time]
         assert (bar.open, bar.close, bar.volume) == (float(row[1]), float(row[4]), float(row[5]))  # type: ignore[arg-type]
+
+
+async def test_updates_of_the_bar_in_progress_reach_on_price_never_the_trader(
+    venue: ThreadedSimExchange,
+) -> None:
+    """The flash-crash watch's prices (``on_price``): a 5m bar is updated at every 1m close
+    inside it (``x`` false) and those updates are handed to ``on_price`` as they come, while
+    ``step()`` still hands out closed 5m bars only."""
+    prices: list[tuple[int, Decimal]] = []
+
+    async def on_price(ts_ms: int, price: Decimal) -> None:
+        prices.append((ts_ms, price))
+
+    feed = LiveFeed(
+        rest_url=venue.base_url, ws_url=ws_of(venue.base_url), symbol="BTCUSDT", interval="5m",
+        history_bars=5, on_price=on_price,
+    )  # fmt: skip
+    closed: list[Kline] = []
+    try:
+        await feed.history()
+        while len(closed) < 2:
+            step = await asyncio.wait_for(feed.step(), 30)
+            closed += step.bars
+    finally:
+        await feed.aclose()
+    assert [b.open_time % 300_000 for b in closed] == [0, 0]  # 5m bars, closed ones
+    assert len(prices) >= 2 * len(closed), prices  # the updates in between came too
+    assert [t for t, _ in prices] == sorted(t for t, _ in prices)
+    minute_closes = {Decimal(str(r[4])) for r in all_closed(venue.base_url)}
+    assert {p for _, p in prices} <= minute_closes  # each the close of a 1m bar inside
+    assert {Decimal(repr(b.close)) for b in closed} <= {p for _, p in prices}
 
 
 async def test_a_bar_is_held_until_the_executing_venue_shows_it(

@@ -2,9 +2,11 @@
 
 Reads the run from PostgreSQL (the configured database, or `tradingbot services up`'s): its
 orders and fills (``trader.drift.trades_of_run``) and the configuration the replay recorded
-(``trader.drift.run_config``: strategy, parameters, data files, cash, fee); runs the backtest
-of that configuration with latency zero; prints every difference with its cause (missing
-trade, extra trade, timing, side, price, fee, quantity; ``trader/drift.py``).
+(``trader.drift.run_config``: strategy, parameters, data files, cash, fee, a bot's exits);
+runs the backtest of that configuration with latency zero (a bot's exits mapped to the
+backtest's, on the instrument's tick: ``drift.backtest_config``); prints every difference
+with its cause (missing trade, extra trade, timing, exit reason, side, price, fee, quantity;
+``trader/drift.py``) and a note for each exit rule the backtest models differently.
 
 Exit codes: 0 identical, 1 differences (listed), 2 a run that cannot be compared (unknown run
 id, its data files gone, no database) -- named.
@@ -33,8 +35,16 @@ def drift(
 
     from ai_engine.backtest.service import BacktestRequest, RequestError, run_backtest
     from ai_engine.infra.local_services import resolve_database_url
+    from ai_engine.marketdata.intervals import interval_ms
     from ai_engine.store import db as store_db
-    from ai_engine.trader.drift import compare, run_config, trades_of_run
+    from ai_engine.trader.drift import (
+        backtest_config,
+        compare,
+        quiet_bars,
+        run_config,
+        run_tick,
+        trades_of_run,
+    )
 
     def refuse(message: str) -> typer.Exit:
         typer.echo(f"error: {message}", err=True)
@@ -48,6 +58,7 @@ def drift(
         with Session(engine) as session:
             config = run_config(session, run_id)
             replay = trades_of_run(session, run_id) if config is not None else []
+            tick = run_tick(session, run_id)
     finally:
         engine.dispose()
     if config is None:
@@ -56,6 +67,7 @@ def drift(
     missing = [str(p) for p in data if not p.exists()]
     if missing:
         raise refuse(f"run {run_id}: its data files are gone: {', '.join(missing)}")
+    setup, notes = backtest_config(config, tick)  # exits on: the bot's, mapped (and noted)
     request = BacktestRequest(
         strategy=str(config["strategy"]),
         params=dict(config.get("params") or {}),
@@ -65,7 +77,7 @@ def drift(
         cash=float(config.get("cash", 10_000)),
         fee_maker=float(config.get("fee", 0.001)),
         fee_taker=float(config.get("fee", 0.001)),
-        config={"latency_ms": 0},
+        config=setup,
     )
     try:
         with tempfile.TemporaryDirectory(prefix="tradingbot-drift-") as tmp:
@@ -73,8 +85,14 @@ def drift(
     except RequestError as exc:
         raise refuse(f"run {run_id}: its backtest cannot run: {exc}") from exc
     theirs: list[dict[str, Any]] = backtest.document["trades"]
-    report = compare(replay, theirs, run_id)
+    interval = config.get("interval")
+    report = compare(
+        replay, theirs, run_id, interval_ms=interval_ms(str(interval)) if interval else 0,
+        quiet=quiet_bars(data),  # bars that traded nothing: an exit there is "no liquidity"
+    )  # fmt: skip
     typer.echo(report.describe())
+    for note in notes:  # exits the backtest models differently (trader/drift_exits.py)
+        typer.echo(f"  note: {note}")
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report.to_json(), indent=2, default=str) + "\n")

@@ -8,7 +8,8 @@ Two ways in:
   events, status, heartbeat: ``trader.supervisor``), its data from the file's ``data`` section
   (``--start``/``--end`` override its bounds);
 * a one-off replay: ``tradingbot run --strategy NAME [--params k=v,...] --data FILE... --mode
-  replay --speed max [--json OUT]``.
+  replay --speed max [--json OUT]``; ``--market usdm --leverage N`` trades a USD-M perpetual
+  (its ``futures_um`` klines, with its ``fundingRate`` files for funding), longs and shorts.
 
 Both make PostgreSQL and Redis answer (``tradingbot services up``'s servers, or the configured
 ones), migrate the database and run ``trader.replay.run_replay``: the files served by the sim
@@ -48,8 +49,10 @@ def run(
     strategy: str | None = typer.Option(None, "--strategy", help="Strategy name."),
     params: str | None = typer.Option(None, "--params", help="Parameters: name=value,..."),
     data: list[Path] | None = typer.Option(
-        None, "--data", help="Binance kline files or folders of one spot series (repeatable)."
+        None, "--data", help="Binance kline files or folders of one series (repeatable)."
     ),
+    market: str = typer.Option("spot", "--market", help="spot | usdm (perpetual; one-off)."),
+    leverage: int = typer.Option(1, "--leverage", help="USD-M leverage (one-off replay)."),
     mode: str = typer.Option("replay", "--mode", help="replay | paper | testnet | live."),
     speed: str = typer.Option("max", "--speed", help="max, or N times real time (replay)."),
     cash: str = typer.Option("10000", "--cash", help="Starting quote balance of the account."),
@@ -110,6 +113,8 @@ def run(
         if config is not None:
             if strategy is not None or data:
                 raise refuse("--config names the strategy and data: drop --strategy/--data")
+            if market != "spot" or leverage != 1:
+                raise refuse("--config names the market and leverage: drop --market/--leverage")
             bot = load_bot_config(config)
             request = ReplayRequest(
                 strategy=bot.strategy, data=bot.data.files, params=bot.params, cash=bot.cash,
@@ -122,7 +127,7 @@ def run(
             request = ReplayRequest(
                 strategy=strategy, data=tuple(data or ()), params=parse_assignments(params or ""),
                 cash=Decimal(cash), fee=Decimal(fee), risk_profile=risk_profile,
-                start=bounds[0], end=bounds[1], speed=pace,
+                start=bounds[0], end=bounds[1], speed=pace, market=market, leverage=leverage,
             )  # fmt: skip
     except BotConfigError as exc:
         raise refuse(str(exc)) from exc

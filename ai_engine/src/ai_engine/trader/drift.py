@@ -8,12 +8,27 @@ its cause:
 
 - ``missing trade``: the backtest has a trade the replay does not (no replay trade enters at
   that time); ``extra trade``: the other way round;
-- ``timing``: paired by entry, but the exits happen at different times;
+- ``timing``: paired by entry, but the exits happen in different bars (an exit the backtest
+  fills inside a bar -- a stop, a take profit -- is stamped with that bar's open, the sim's
+  fill of a bar-triggered order with the bar's close: with ``interval_ms`` they pair when the
+  replay's time is in ``(open, open + interval]``; without, times must be equal);
+- ``exit reason``: paired, but closed by a different rule (``drift_exits.explain_reason``
+  says which and why: a stop only one side reached, a watched take profit);
+- ``no liquidity``: the backtest's exit filled in a bar that traded nothing (volume 0: the
+  venue was halted, as Binance spot on 2023-03-24 11:28-12:39 UTC) and the replay's did not:
+  the sim's book holds a bar's volume, so its market exit there expired (the exit manager
+  retries it every bar, and the stop may fire first once trading resumes); the backtest
+  without slippage ignores volume. ``quiet`` (``quiet_bars``: the zero-volume bars of the
+  data) names it; it replaces that trade's timing / exit reason / exit price differences;
 - ``side``: long against short;
 - ``price``: an entry or exit price differs by more than ``PRICE_TOL`` (the fill rule is one
-  rule, so prices are equal to the float's precision);
+  rule, so prices are equal to the float's precision; a stop's exit price difference says what
+  can cause it);
 - ``fee``: an entry or exit fee differs by more than ``FEE_REL_TOL`` of the backtest's;
 - ``quantity``: the quantity differs by more than ``QTY_REL_TOL``.
+
+A ``quantity`` or ``fee`` difference after a trade that closed differently says so: the
+equity each later size is drawn from differs from there on (a knock-on, not a new cause).
 
 Why fees and quantities have a tolerance and prices do not: the venue trades whole lot steps
 (0.00001 BTC) and charges a buy's commission in the base asset, so the replay buys the
@@ -21,6 +36,11 @@ floored quantity and sells what the commission left (0.1 % less); the backtest t
 exact fractional quantity and charges in quote. Each fee is the same rate of its own
 notional; the amounts differ by that quantity difference, at most a few 0.01 %s plus the
 0.1 % commission on exits, inside ``FEE_REL_TOL`` (0.3 %). Anything outside is reported.
+
+With exits on, ``describe`` keeps the bot's ``exits`` section and ``backtest_config`` maps it
+to the backtest's ``exits`` overrides (``drift_exits.backtest_exits``), with ``price_tick``
+the instrument's tick (the trader's stop is on the grid) and notes naming what the backtest
+models differently (spot take profits, trailing, breakeven).
 
 ``trades_of_run(session, run_id)`` rebuilds a stored replay's trades from PostgreSQL (the
 orders and fills of the run -- bot ``replay-<run id>`` for a one-off replay -- booked in order
@@ -31,7 +51,7 @@ that the replay recorded (``record_run``: an ``audit_log`` entry), so ``tradingb
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,17 +59,40 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ai_engine.backtest import kernel_codes as kc
+from ai_engine.backtest.result import REASON_NAMES
+from ai_engine.marketdata.series import DataKind
 from ai_engine.store.audit import AuditEntry
 from ai_engine.store.instruments import Instrument as InstrumentRow
 from ai_engine.store.orders import Fill as FillRow
 from ai_engine.store.orders import Order as OrderRow
 from ai_engine.store.signals import Decision
+from ai_engine.trader.drift_exits import (
+    INTRABAR_EXITS,
+    backtest_exits,
+    explain_price,
+    explain_reason,
+    no_liquidity,
+)
 from ai_engine.trader.holdings import FillView, Holdings, OrderFills
+from ai_engine.trader.positions_usdm import UsdmBook
 
 PRICE_TOL = 1e-6  # absolute, in quote: prices of one fill rule are equal
 FEE_REL_TOL = 3e-3  # relative to the backtest's fee (see the module docstring)
 QTY_REL_TOL = 3e-3
-CAUSES = ("missing trade", "extra trade", "timing", "side", "price", "fee", "quantity")
+CAUSES = (
+    "missing trade", "extra trade", "no liquidity", "timing", "exit reason", "side", "price",
+    "fee", "quantity",
+)  # fmt: skip
+# The trader's exit reasons (``trades.exit_reason``) are the backtest's names; those without a
+# backtest counterpart (a flash-crash or emergency exit, "risk") get the signal code in the
+# replay's JSON (``trades_of_run`` keeps their words, so a stored run names them).
+EXIT_CODES = {name: code for code, name in REASON_NAMES.items() if code >= kc.EXIT_SIGNAL}
+
+
+def exit_code(reason: str) -> int:
+    """The backtest's exit reason code of a trader's exit reason."""
+    return EXIT_CODES.get(reason, kc.EXIT_SIGNAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +145,19 @@ class DriftReport:
 
 
 def compare(
-    replay: Sequence[Mapping[str, Any]], backtest: Sequence[Mapping[str, Any]], run_id: str = ""
+    replay: Sequence[Mapping[str, Any]],
+    backtest: Sequence[Mapping[str, Any]],
+    run_id: str = "",
+    *,
+    interval_ms: int = 0,
+    quiet: Collection[int] = (),
 ) -> DriftReport:
-    """Every difference between the two trade lists, with its cause (module docstring)."""
+    """Every difference between the two trade lists, with its cause (module docstring);
+    ``interval_ms``: the bar length, to pair an intrabar exit by its bar; ``quiet``: the open
+    times of the bars that traded nothing (``quiet_bars``)."""
     report = DriftReport(run_id, len(replay), len(backtest))
+    quiet = frozenset(quiet)
+    diverged: int | None = None  # entry time of the first trade that closed differently
     ours = {int(t["entry_time_ms"]): t for t in replay}
     theirs = {int(t["entry_time_ms"]): t for t in backtest}
     for at in sorted(set(ours) | set(theirs)):
@@ -117,11 +169,41 @@ def compare(
         elif ref is None:
             report.differences.append(Difference("extra trade", at, _trade_text(mine), mine))
         else:
-            report.differences += _pair(at, mine, ref)
+            found = _pair(at, mine, ref, interval_ms, quiet)
+            if diverged is not None:
+                found = [_knock_on(d, diverged) for d in found]
+            elif any(d.cause in _CLOSED_DIFFERENTLY for d in found):
+                diverged = at
+            report.differences += found
     return report
 
 
-def _pair(at: int, mine: Mapping[str, Any], ref: Mapping[str, Any]) -> list[Difference]:
+_CLOSED_DIFFERENTLY = frozenset({"no liquidity", "timing", "exit reason", "price"})
+
+
+def _knock_on(difference: Difference, diverged: int) -> Difference:
+    if difference.cause not in ("quantity", "fee"):
+        return difference
+    why = f" (knock-on: the equity differs since the trade entered at {diverged})"
+    return Difference(difference.cause, difference.entry_time_ms, difference.detail + why,
+                      difference.replay, difference.backtest)  # fmt: skip
+
+
+def _same_exit_bar(mine: Mapping[str, Any], ref: Mapping[str, Any], interval_ms: int) -> bool:
+    ours, theirs = int(mine["exit_time_ms"]), int(ref["exit_time_ms"])
+    if ours == theirs:
+        return True
+    intrabar = str(ref.get("exit_reason")) in INTRABAR_EXITS
+    return intrabar and interval_ms > 0 and theirs < ours <= theirs + interval_ms
+
+
+def _pair(
+    at: int,
+    mine: Mapping[str, Any],
+    ref: Mapping[str, Any],
+    interval_ms: int = 0,
+    quiet: frozenset[int] = frozenset(),
+) -> list[Difference]:
     found: list[Difference] = []
 
     def add(cause: str, detail: str) -> None:
@@ -129,12 +211,19 @@ def _pair(at: int, mine: Mapping[str, Any], ref: Mapping[str, Any]) -> list[Diff
 
     if mine["side"] != ref["side"]:
         add("side", f"replay {mine['side']}, backtest {ref['side']}")
-    if int(mine["exit_time_ms"]) != int(ref["exit_time_ms"]):
+    same_bar = _same_exit_bar(mine, ref, interval_ms)
+    halted = not same_bar and int(ref["exit_time_ms"]) in quiet
+    if halted:
+        add("no liquidity", no_liquidity(mine, ref))
+    elif not same_bar:
         add("timing", f"exit at {mine['exit_time_ms']} (replay) vs {ref['exit_time_ms']}")
-    for leg in ("entry", "exit"):
+    if not halted and mine.get("exit_reason", ref.get("exit_reason")) != ref.get("exit_reason"):
+        add("exit reason", explain_reason(mine, ref))
+    for leg in ("entry", "exit") if not halted else ("entry",):
         a, b = float(mine[f"{leg}_price"]), float(ref[f"{leg}_price"])
         if abs(a - b) > PRICE_TOL:
-            add("price", f"{leg} {a} (replay) vs {b} (backtest), {a - b:+.6f}")
+            why = explain_price(leg, mine, ref)
+            add("price", f"{leg} {a} (replay) vs {b} (backtest), {a - b:+.6f}{why}")
         fa, fb = float(mine[f"{leg}_fee"]), float(ref[f"{leg}_fee"])
         if abs(fa - fb) > FEE_REL_TOL * max(abs(fb), 1e-12):
             add("fee", f"{leg} fee {fa:.8f} (replay) vs {fb:.8f} (backtest)")
@@ -179,11 +268,48 @@ def describe(request: Any, plan: Any) -> dict[str, Any]:
         "cash": str(request.cash),
         "fee": str(request.fee),
         "risk_profile": plan.limits.name,
+        "exits": dict(bot.exits) if (bot := getattr(request, "bot", None)) is not None else None,
         "symbol": plan.symbol,
         "interval": plan.interval,
+        "market": getattr(plan, "market", "spot"),
+        "leverage": getattr(plan, "leverage", 1),
         "start": start.isoformat() if start is not None else None,
         "end": end.isoformat() if end is not None else None,
     }
+
+
+def backtest_config(
+    description: Mapping[str, Any], tick: float
+) -> tuple[dict[str, Any], list[str]]:
+    """(the backtest ``config`` of a recorded replay -- latency 0, the bot's exits mapped, the
+    instrument's ``tick`` as ``price_tick`` -- and notes on exits it models differently)."""
+    config: dict[str, Any] = {"latency_ms": 0}
+    if description.get("market") == "usdm":  # a USD-M replay: the perpetual at its leverage
+        config.update(market="usdm", leverage=float(description.get("leverage") or 1))
+    exits = description.get("exits")
+    if not exits:
+        return config, []
+    overrides, notes = backtest_exits(exits)
+    config["exits"] = overrides
+    config["price_tick"] = tick
+    return config, notes
+
+
+def quiet_bars(paths: Sequence[Path]) -> frozenset[int]:
+    """Open times (epoch ms) of the bars in these kline files that traded nothing (other files
+    -- a USD-M replay's funding rates -- are passed over)."""
+    from ai_engine.marketdata.importer import expand_paths
+    from ai_engine.marketdata.parsing import parse_file
+
+    quiet: set[int] = set()
+    for path in expand_paths(list(paths)):
+        parsed = parse_file(path)
+        if parsed.key.kind is not DataKind.BARS:
+            continue
+        table = parsed.table
+        times, volumes = table.column("open_time").to_numpy(), table.column("volume").to_numpy()
+        quiet.update(int(t) for t in times[volumes == 0])
+    return frozenset(quiet)
 
 
 def run_config(session: Session, run_id: str) -> dict[str, Any] | None:
@@ -196,16 +322,29 @@ def run_config(session: Session, run_id: str) -> dict[str, Any] | None:
     return dict(found.details) if found is not None else None
 
 
+def run_tick(session: Session, run_id: str) -> float:
+    """The price tick of the instrument the run traded (0 when it placed no order)."""
+    row = session.scalars(select(OrderRow).where(OrderRow.run_id == run_id).limit(1)).first()
+    if row is None:
+        return 0.0
+    return float(session.get_one(InstrumentRow, row.instrument_id).tick_size)
+
+
 def trades_of_run(session: Session, run_id: str) -> list[dict[str, Any]]:
     """The run's round trips rebuilt from its recorded orders and fills, as trade rows with
-    the keys ``compare`` reads (fees in the quote asset, times in epoch ms)."""
+    the keys ``compare`` reads (fees in the quote asset, times in epoch ms, the exit reason
+    of the order that closed it: ``trades.exit_reason``'s words, the backtest's names)."""
     orders = session.scalars(
         select(OrderRow).where(OrderRow.run_id == run_id).order_by(OrderRow.id)
     ).all()
     if not orders:
         return []
     instrument = session.get_one(InstrumentRow, orders[0].instrument_id)
-    holdings = Holdings(instrument.base_asset, instrument.quote_asset)
+    holdings: Holdings | UsdmBook = (  # a perpetual's books: a signed position (shorts)
+        UsdmBook(instrument.base_asset, instrument.quote_asset)
+        if instrument.market == "usdm"
+        else Holdings(instrument.base_asset, instrument.quote_asset)
+    )
     for row in orders:
         decision = session.scalars(
             select(Decision).where(Decision.client_order_id == row.client_order_id)
@@ -222,7 +361,7 @@ def trades_of_run(session: Session, run_id: str) -> list[dict[str, Any]]:
     quote = instrument.quote_asset
     return [
         {
-            "side": "long",
+            "side": "long" if t.side > 0 else "short",
             "entry_time_ms": t.entry.fills[0].ts_ms,
             "exit_time_ms": t.exit.fills[0].ts_ms,
             "entry_price": float(t.entry.avg_price),
@@ -231,7 +370,7 @@ def trades_of_run(session: Session, run_id: str) -> list[dict[str, Any]]:
             "entry_fee": float(t.entry.fee_in_quote(quote)),
             "exit_fee": float(t.exit.fee_in_quote(quote)),
             "pnl": float(t.pnl),
-            "exit_reason": "end_of_data" if t.exit.reason == "end_of_data" else "signal",
+            "exit_reason": t.exit.reason,
         }
         for t in holdings.trips
     ]

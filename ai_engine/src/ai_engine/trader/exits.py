@@ -1,4 +1,5 @@
-"""The exit manager (``execution.exits``) wired into one trader's order path (spot, long).
+"""The exit manager (``execution.exits``) wired into one trader's order path (spot long; USD-M
+long and short).
 
     runner = await ExitRunner.restore(wiring, instrument, key=cfg.id_key, desk=desk)
     stop = runner.planned_stop(close, atr)           # an entry's stop, for the risk checks
@@ -34,9 +35,13 @@ Rules:
   the fills already booked are saved (``ExitStore``: Redis hash ``tradingbot:exits:<bot>``,
   field = symbol); ``restore`` picks them up, so a restarted trader carries on with the same
   stop and the same ids. A closed position clears its record.
-- Spot take profits are watched by the manager on each bar and sent as market exits; a
-  resting take profit (``PlaceTakeProfit``, reduce-only venues) would rest like the stop.
-  USD-M slots in by passing ``reduce_only_venue`` plans and a short side; not built yet.
+- Spot take profits are watched by the manager on each bar and sent as market exits.
+- **USD-M** (a plan with ``reduce_only_venue``: ``bot_wiring(market="usdm")``): every exit
+  order is reduce-only -- the protective stop a ``STOP_MARKET`` on the closing side (SELL for a
+  long, BUY for a short), the take profits rest at the venue (``PlaceTakeProfit``:
+  ``TAKE_PROFIT_MARKET`` or a LIMIT), a stop is moved by placing the new one before canceling
+  the old (``MoveStop.place_first``), and a short's stop sits above its entry
+  (``planned_stop(..., side=-1)``). Fills of a short's exits are booked as buys.
 """
 
 from __future__ import annotations
@@ -253,8 +258,9 @@ class ExitRunner:
             bot_id=self.key, bar_time=state.anchor, symbol=self.symbol, purpose=Purpose.ENTRY
         )
 
-    def planned_stop(self, price: Decimal, atr: Decimal | None) -> Decimal | None:
-        """The stop an entry at ``price`` will get (for the pre-trade risk checks)."""
+    def planned_stop(self, price: Decimal, atr: Decimal | None, side: int = 1) -> Decimal | None:
+        """The stop an entry at ``price`` will get (for the pre-trade risk checks); ``side``
+        -1: a short's, above the entry."""
         stop = self.wiring.plan.stop
         if stop is None:
             return None
@@ -262,20 +268,21 @@ class ExitRunner:
             distance = stop.resolve(entry=price, atr=atr, risk=None)
         except ValueError:
             return None
-        level = price - distance
+        level = price - side * distance
         return level if level > 0 else None
 
-    def planned_target(self, price: Decimal, atr: Decimal | None) -> Decimal | None:
+    def planned_target(self, price: Decimal, atr: Decimal | None, side: int = 1) -> Decimal | None:
         """The first take-profit level of an entry at ``price`` (the expected exit the
         pre-trade checks weigh against the stop), or None without take profits."""
-        levels, stop = self.wiring.plan.take_profits, self.planned_stop(price, atr)
+        levels, stop = self.wiring.plan.take_profits, self.planned_stop(price, atr, side)
         if not levels or stop is None:
             return None
         try:
-            distance = levels[0].distance.resolve(entry=price, atr=atr, risk=price - stop)
+            distance = levels[0].distance.resolve(entry=price, atr=atr, risk=abs(price - stop))
         except ValueError:
             return None
-        return price + distance
+        level = price + side * distance
+        return level if level > 0 else None
 
     # -- events ------------------------------------------------------------------------------
 
@@ -283,8 +290,9 @@ class ExitRunner:
         self, fills: OrderFills, *, quantity: Decimal, anchor: datetime, atr: Decimal | None
     ) -> None:
         ts = from_epoch_ms(fills.fills[-1].ts_ms)
+        side = PositionSide.LONG if fills.side == "buy" else PositionSide.SHORT
         actions = self.manager.on_entry_filled(
-            side=PositionSide.LONG, price=Price(fills.avg_price), quantity=Quantity(quantity),
+            side=side, price=Price(fills.avg_price), quantity=Quantity(quantity),
             fee=fills.fee_in_quote(self.desk.quote_asset), ts=ts, anchor=anchor, atr=atr,
         )  # fmt: skip
         await self.run(actions, ts)
@@ -302,8 +310,16 @@ class ExitRunner:
             await self.run(actions, ts)
 
     async def on_signal(self, *, score: Decimal | None, ts: datetime) -> None:
+        """A signal to close the position (a long's sell, a short's buy): the reversal rule."""
         if self.is_open:
-            await self.run(self.manager.on_signal(side=OrderSide.SELL, score=score, ts=ts), ts)
+            side = OrderSide.SELL if self._closing_side == "sell" else OrderSide.BUY
+            await self.run(self.manager.on_signal(side=side, score=score, ts=ts), ts)
+
+    @property
+    def _closing_side(self) -> str:
+        """The side of the orders that close the position: "sell" (long, spot) or "buy"."""
+        state = self.manager.state
+        return "buy" if state is not None and not state.is_long else "sell"
 
     async def poll(self, ts: datetime) -> None:
         """Query every resting exit order and settle what it did."""
@@ -336,6 +352,9 @@ class ExitRunner:
     async def _do(self, action: ExitAction, ts: datetime) -> list[ExitAction]:
         if isinstance(action, CancelExit):
             return await self._cancel(action.tag)
+        if isinstance(action, MoveStop) and action.place_first:  # reduce-only: never unguarded
+            more = await self._place(action.place, ts)
+            return more + await self._cancel(action.cancel)
         if isinstance(action, MoveStop):  # spot: cancel first (the stop locks the base)
             more = await self._cancel(action.cancel)
             if not self.is_open:
@@ -378,6 +397,7 @@ class ExitRunner:
             why={"purpose": action.tag.purpose.name.lower(), "reason": str(action.reason),
                  "exit": str(action.tag), "detail": action.detail},
             order_type=kind, limit_price=limit, stop_price=stop,
+            reduce_only=self.wiring.plan.reduce_only_venue,
         )  # fmt: skip
         self.reasons[client_id] = action.reason
         await d.send(intent)
@@ -403,7 +423,8 @@ class ExitRunner:
                 ts=from_epoch_ms(new[-1].ts_ms),
             )  # fmt: skip
             closes = not self.is_open
-            pending.append((OrderFills(client_id, "sell", str(reason), tuple(new)), closes))
+            side = self._closing_side
+            pending.append((OrderFills(client_id, side, str(reason), tuple(new)), closes))
         self._pending_books.extend(pending)
         terminal = OrderStatus(status).is_terminal
         if terminal:

@@ -62,6 +62,8 @@ class RoundTrip:
     entry: OrderFills
     exit: OrderFills
     pnl: Decimal
+    side: int = 1  # 1 long, -1 short (USD-M: ``positions_usdm``)
+    funding: Decimal = ZERO  # funding paid while it was open (USD-M; negative: received)
 
 
 @dataclass

@@ -75,6 +75,7 @@ class Intent:
     # worker's risk check sizes the trade's loss by (``require_stop`` profiles).
     protective_stop: Decimal | None = None
     target: Decimal | None = None  # and its planned take profit (the expected-profit checks)
+    leverage: int = 1  # USD-M: the position's leverage (the worker's margin checks)
 
     def check_shape(self) -> None:
         """Raise ``IntentError`` (naming the field) for a combination no venue accepts."""
@@ -197,6 +198,7 @@ def persist_intent(session: Session, instrument_row: int, intent: Intent) -> Non
                 "expires_at": intent.expires_at.isoformat() if intent.expires_at else None,
                 "protective_stop": _text(intent.protective_stop),
                 "target": _text(intent.target),
+                "leverage": intent.leverage,
             },
             reason=intent.why,
         )
@@ -243,3 +245,11 @@ def order_fills(session: Session, client_order_id: str, reason: str) -> tuple[st
         FillView(f.price, f.qty, f.fee, f.fee_asset, int(f.ts.timestamp() * 1000)) for f in fills
     )
     return row.status, OrderFills(client_order_id, row.side, reason, views)
+
+
+def order_exists(session: Session, client_order_id: str) -> bool:
+    """An ``orders`` row with this client id exists (sent, or about to be, by some run)."""
+    found = session.scalar(
+        select(OrderRow.id).where(OrderRow.client_order_id == client_order_id).limit(1)
+    )
+    return found is not None

@@ -28,16 +28,45 @@ Rules:
 * The run has no end of its own: it ends on a ``stop`` (``tradingbot stop``, the API), which
   the supervisor's heartbeat reads and the loop carries out between bars (``_Stop``: when the
   feeds stop waiting), or on SIGINT/SIGTERM, which sends that same ``stop`` (a second signal
-  ends it at once); an open position is closed only when the config
-  says so (``safety.flatten_on_stop``). The run id is returned (and printed by the CLI).
-* Client order ids come from ``<bot id>:<run id>``; in paper the sim's order ids restart with
-  every run and are recorded as ``<run id>:<id>`` (as in replay).
+  ends it at once); an open position is closed only when the config says so
+  (``safety.flatten_on_stop``; paper: always, below). The run id is returned (and printed by
+  the CLI).
+* **Restart = the same bot picks up** (testnet, live): client order ids are minted from an
+  order key stable per (bot id, mode, venue account): ``<bot id>:<mode>:<account>``, the
+  account a fingerprint of the venue's URL and API key (a hash: the key never appears). Every
+  run (a new run id each time) sees the orders of the runs before it: the exit state is
+  restored from ``tradingbot:exits:<bot>`` (only a record saved under the same order key),
+  the books start from it (the open entry's base and what it cost, from its recorded fills;
+  a bot without ``exits:``: the key's last filled order on the symbol, when it is a buy),
+  the run reconciles with the venue before its first decision and every 60 bars (open orders
+  by client id, a working order the venue settled meanwhile recorded: ``trader.reconcile``;
+  balances are not compared, the account is shared) and carries on with the same stop. A
+  signal bar both runs saw (the last closed bar before the restart) mints the same entry id:
+  the order exists, so it is not sent again (``intents.order_exists``).
+* **Paper** cannot pick up: its sim is in-process and dies with the run, so every paper run
+  starts a fresh account, its ids come from ``<bot id>:<run id>`` (the sim's order ids,
+  restarting with every run, are recorded as ``<run id>:<id>``, as in replay) and a graceful
+  stop always closes the books honestly (``flatten_on_stop`` is forced on: the position is
+  sold at the paper market before the sim goes). A paper run that is killed leaves its last
+  orders as they were recorded; nothing of it is resumed.
+* **The user data stream** runs beside the traders in every mode (``UserDataStream``: listen
+  key, keepalive, reconnect; ``UserStreamConsumer``): an order's fills at the venue between
+  bars (a stop filling) are in PostgreSQL as they happen; after a reconnect the run
+  reconciles. Rows the worker is still sending (``initialized``/``submitted``) are left to
+  it. The trader books those fills at its next bar (``exits.poll``), as before.
+* **Flash crash** (``trader.flash_crash``): the kline stream's updates of the bar in progress
+  are watched; a price more than the exits config's ``flash_crash.move`` (default 5 %) below
+  the highest of the last ``window_s`` (60 s) sells an open long at market (exit reason
+  ``flash_crash``) and reports the move to the supervisor's breaker (entries halted for the
+  risk profile's cool-down).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import hashlib
 import logging
 import signal
 import tempfile
@@ -55,9 +84,11 @@ from sqlalchemy.orm import Session
 
 from ai_engine.settings import Settings
 from ai_engine.store import db as store_db
+from ai_engine.trader import intents
 from ai_engine.trader.bot_config import BotConfig
 from ai_engine.trader.control import Actions
-from ai_engine.trader.exits import RedisExitStore, bot_wiring
+from ai_engine.trader.exits import ExitStore, RedisExitStore, bot_wiring
+from ai_engine.trader.flash_crash import FlashCrashGuard, flash_rule
 from ai_engine.trader.holdings import Holdings
 from ai_engine.trader.intents import ensure_instrument
 from ai_engine.trader.live_feed import LiveFeed, wait_until_shown
@@ -97,6 +128,9 @@ class LiveOutcome:
     books: dict[str, Holdings] = field(default_factory=dict)
     venue_balances: dict[str, Decimal] = field(default_factory=dict)
     stopped_by: str = ""
+    order_key: str = ""  # the key of the run's client order ids (stable: testnet, live)
+    stream: dict[str, int] = field(default_factory=dict)  # the user data stream's counts
+    flash_exits: int = 0  # flash-crash exits made
 
     @property
     def orders(self) -> int:
@@ -133,6 +167,37 @@ def venue_endpoints(mode: str, settings: Settings) -> BinanceEndpoints:
     return BinanceEndpoints.testnet() if mode == "testnet" else BinanceEndpoints.mainnet()
 
 
+def bot_order_key(
+    bot_id: str, mode: str, run_id: str, endpoints: BinanceEndpoints,
+    credentials: BinanceCredentials,
+) -> str:  # fmt: skip
+    """The key client order ids are minted from (module docstring): ``<bot>:<run id>`` in
+    paper, else ``<bot>:<mode>:<account>`` with the account a fingerprint (SHA-256 of the
+    venue's URL and the API key, 12 hex digits: the key cannot be read back from it)."""
+    if mode == "paper":
+        return f"{bot_id}:{run_id}"
+    account = f"{endpoints.api_url}|{credentials.api_key.get_secret_value()}"
+    return f"{bot_id}:{mode}:{hashlib.sha256(account.encode()).hexdigest()[:12]}"
+
+
+class KeyedExitStore:
+    """The bot's ``RedisExitStore`` seen through one order key: a record another key saved (a
+    paper run, another account) is not this run's position and is not loaded."""
+
+    def __init__(self, store: ExitStore, key: str) -> None:
+        self.store, self.key = store, key
+
+    async def load(self, symbol: str) -> Any:
+        record = await self.store.load(symbol)
+        if record is not None and record.get("key") != self.key:
+            log.warning("exit state of %s saved under another order key: not resumed", symbol)
+            return None
+        return record
+
+    async def save(self, symbol: str, record: Any) -> None:
+        await self.store.save(symbol, record)
+
+
 def stream_urls(endpoints: BinanceEndpoints) -> tuple[str, str]:
     """(REST base without ``/api``, stream base) of ``endpoints``."""
     rest = endpoints.api_url.removesuffix("/").removesuffix("/api")
@@ -167,6 +232,14 @@ def run_live(
     credentials = (
         BinanceCredentials.of(PAPER_KEY, PAPER_SECRET) if paper else _credentials(settings)
     )
+    order_key = bot_order_key(request.bot.id, request.mode, run_id, endpoints, credentials)
+    if paper:  # the sim dies with the run: a graceful stop closes the books (docstring)
+        bot = request.bot
+        request = dataclasses.replace(
+            request, bot=dataclasses.replace(
+                bot, safety=dataclasses.replace(bot.safety, flatten_on_stop=True)
+            ),
+        )  # fmt: skip
     venue_url: dict[str, str] = {}  # paper: the sim's base URL, once it is up
 
     async def connect() -> Any:
@@ -199,6 +272,7 @@ def run_live(
             cancel = task_caller(app, CANCEL_TASK, request.order_timeout_s)  # exits
 
             run = _Run(request, run_id, engine, submit, redis_url, connect, on_started)
+            run.order_key = order_key
             run.models_root = settings.models_root  # the promoted model (ml_lightgbm bots)
             run.cancel = cancel
             if paper:
@@ -225,6 +299,9 @@ class _Run:
         self.signals = 0  # SIGINT/SIGTERM received
         self.models_root: Path | None = None
         self.cancel: Callable[[str], Awaitable[Any]] | None = None  # the worker's cancel task
+        self.order_key = f"{request.bot.id}:{run_id}"
+        self.stream_backoff_s = 0.2  # the user data stream's first reconnect delay
+        self.flash_exits = 0
 
     async def paper(self, settings: Settings, venue_url: dict[str, str]) -> LiveOutcome:
         from ai_engine.simexchange import AccountSpec, SimConfig
@@ -258,10 +335,13 @@ class _Run:
                         return LiveFeed(
                             rest_url=rest, ws_url=ws, symbol=symbol, interval=bot.interval,
                             history_bars=self.request.history_bars, stopped=stop.stopped,
-                            wake=stop.wake, ready=ready, http=http,
+                            wake=stop.wake, ready=ready, http=http, on_price=stop.on_price,
                         )  # fmt: skip
 
-                    return await self._trade(feed, name="paper", reconcile_balances=True)
+                    return await self._trade(
+                        feed, name="paper", reconcile_balances=True,
+                        endpoints=BinanceEndpoints.local(sim.base_url),
+                    )  # fmt: skip
 
     async def remote(self, endpoints: BinanceEndpoints) -> LiveOutcome:
         rest, ws = stream_urls(endpoints)
@@ -272,38 +352,45 @@ class _Run:
                 return LiveFeed(
                     rest_url=rest, ws_url=ws, symbol=symbol, interval=bot.interval,
                     history_bars=self.request.history_bars, stopped=stop.stopped,
-                    wake=stop.wake, http=http,
+                    wake=stop.wake, http=http, on_price=stop.on_price,
                 )  # fmt: skip
 
-            return await self._trade(feed, name=endpoints.name, reconcile_balances=False)
+            return await self._trade(
+                feed, name=endpoints.name, reconcile_balances=False, endpoints=endpoints
+            )
 
     async def _trade(
         self, make_feed: Callable[[str, _Stop], LiveFeed], *, name: str,
-        reconcile_balances: bool,
+        reconcile_balances: bool, endpoints: BinanceEndpoints,
     ) -> LiveOutcome:  # fmt: skip
         from redis.asyncio import Redis
 
         from ai_engine.trader.replay import run_traders
 
-        bot, run_id = self.bot, self.run_id
+        bot, run_id, paper = self.bot, self.run_id, self.request.mode == "paper"
         venue = await self.connect()
         redis = Redis.from_url(self.redis_url)
         feeds: list[LiveFeed] = []
+        stream: _UserStream | None = None
         try:
             symbols = list(bot.symbols)
             instruments = {i.id.symbol: i for i in await venue.instruments(symbols)}
             quote = _quote(symbols[0])
             account = await venue.account()
-            cash = min(bot.cash, account.balance(quote).available)
-            if cash <= 0:
+            free = account.balance(quote).available
+            store: ExitStore = (
+                RedisExitStore(redis, bot.id, fresh=True) if paper
+                else KeyedExitStore(RedisExitStore(redis, bot.id), self.order_key)
+            )  # fmt: skip
+            books = {}
+            for s in symbols:  # a restart: the open position's base and what it cost
+                books[s] = book = await self._resumed(store, instruments[s])
+                share = min(bot.cash / len(symbols) + book.quote, free / len(symbols))
+                book.quote = max(share, ZERO)
+            if not any(b.quote > 0 or b.base > 0 for b in books.values()):
                 raise LiveError(f"the {name} account has no free {quote} to trade")
-            share = cash / len(symbols)
-            books = {
-                s: Holdings(instruments[s].base_asset, instruments[s].quote_asset, quote=share)
-                for s in symbols
-            }
             supervisor = supervised(bot, self.request.mode, redis, lambda: Session(self.engine))
-            reconcile = self._reconcile(venue, books, instruments) if reconcile_balances else None
+            reconcile = self._reconcile(venue, books, instruments, balances=reconcile_balances)
             traders: list[Trader] = []
             for symbol in symbols:
                 instrument = instruments[symbol]
@@ -313,7 +400,7 @@ class _Run:
                     bot_id=bot.id, run_id=run_id, strategy=bot.strategy, params=bot.params,
                     interval_ms=bot.interval_ms, fee_rate=bot.fee, interval=bot.interval,
                     risk_profile=bot.limits.name, limits=bot.limits, close_at_end=False,
-                    order_key=f"{bot.id}:{run_id}", fraction=bot.fraction,
+                    order_key=self.order_key, fraction=bot.fraction,
                     book_events=bot.book_events, models_root=self.models_root,
                 )  # fmt: skip
                 recorder = Recorder(
@@ -335,14 +422,18 @@ class _Run:
                     exits=bot_wiring(
                         bot.exits, fee_rate=bot.fee, market=bot.market, cancel=self.cancel,
                         venue=venue, sessions=lambda: Session(self.engine), bot_id=bot.id,
-                        id_prefix=f"{run_id}:" if self.request.mode == "paper" else "",
-                        instrument_id=instrument.id,
-                        store=RedisExitStore(redis, bot.id, fresh=True),
+                        id_prefix=f"{run_id}:" if paper else "",
+                        instrument_id=instrument.id, store=store,
                         where=f"{bot.source}: exits",
                     ),
                 )  # fmt: skip
                 stop.trader = trader
+                rule = flash_rule(bot.exits, where=f"{bot.source}: exits.flash_crash")
+                if rule is not None:
+                    stop.flash = FlashCrashGuard(rule, symbol)
                 traders.append(trader)
+            stream = _UserStream(self, venue, endpoints, reconcile, supervisor, redis)
+            await stream.start()
             if self.on_started is not None:
                 self.on_started(run_id)
             with self._signals(redis):
@@ -351,6 +442,8 @@ class _Run:
             assets = {quote, *(instruments[s].base_asset for s in symbols)}
             balances = {asset: account.balance(asset).total for asset in assets}
         finally:
+            if stream is not None:
+                await stream.close()
             for feed in feeds:
                 await feed.aclose()
             await venue.close()
@@ -358,8 +451,78 @@ class _Run:
         stopped_by = next((r.stopped_by for r in runs.values() if r.stopped_by), "")
         return LiveOutcome(
             run_id, bot.id, self.request.mode, name, runs, books, balances,
-            stopped_by or ("signal" if self.signals else ""),
+            stopped_by or ("signal" if self.signals else ""), order_key=self.order_key,
+            stream=stream.counts() if stream is not None else {},
+            flash_exits=self.flash_exits,
         )  # fmt: skip
+
+    async def _resumed(self, store: ExitStore, instrument: Any) -> Holdings:
+        """The books of ``instrument`` as an earlier run left them under this order key: the
+        open position (base net of its commission in base, the entry's fills) and the quote it
+        cost (returned as a negative ``quote``, the caller adds the cash); flat without one.
+        With ``exits:`` the position is the exit state's; without, it is the key's last filled
+        order on the instrument when that is a buy."""
+        from sqlalchemy.exc import NoResultFound
+
+        from ai_engine.execution.client_ids import Purpose, mint_client_order_id
+        from ai_engine.execution.exits import state_from_primitive
+
+        book = Holdings(instrument.base_asset, instrument.quote_asset)
+        sold, entry_id = ZERO, None
+        if self.bot.exits:
+            record = await store.load(instrument.symbol)
+            state = None if record is None else state_from_primitive(record["state"])
+            if record is not None and state is not None and not state.closed:
+                entry_id = mint_client_order_id(
+                    bot_id=str(record["key"]), bar_time=state.anchor, symbol=instrument.symbol,
+                    purpose=Purpose.ENTRY,
+                )  # fmt: skip
+                sold = state.entry_quantity.value - state.remaining.value  # partial exits
+        elif self.request.mode != "paper":
+            entry_id = self._last_buy(instrument)
+        if entry_id is None:
+            return book
+        try:
+            with Session(self.engine) as session:
+                _, fills = intents.order_fills(session, entry_id, "signal")
+        except NoResultFound:
+            raise LiveError(
+                f"{self.bot.source}: the saved exit state of {instrument.symbol} names the entry "
+                f"{entry_id}, which has no orders row: settle the position at the venue and "
+                f"delete field {instrument.symbol} of tradingbot:exits:{self.bot.id}"
+            ) from None
+        base_fee = sum((f.fee for f in fills.fills if f.fee_asset == instrument.base_asset), ZERO)
+        quote_fee = sum((f.fee for f in fills.fills if f.fee_asset == instrument.quote_asset),
+                        ZERO)  # fmt: skip
+        book.base = fills.qty - base_fee - sold
+        book.quote = -(fills.notional + quote_fee)
+        book.open_entry, book.entry_base = fills, -sold
+        log.info("bot %s: resuming the open %s position of %s", self.bot.id, instrument.symbol,
+                 fills.client_order_id)  # fmt: skip
+        return book
+
+    def _last_buy(self, instrument: Any) -> str | None:
+        """The client id of this order key's last filled order on ``instrument`` if it is a
+        buy (a bot without ``exits:``: its position is open), else None."""
+        from sqlalchemy import select
+
+        from ai_engine.execution.client_ids import bot_tag, parse_client_order_id
+        from ai_engine.store.orders import Order as OrderRow
+
+        tag = bot_tag(self.order_key)
+        with Session(self.engine) as session:
+            row = ensure_instrument(session, instrument)
+            rows = session.scalars(
+                select(OrderRow)
+                .where(OrderRow.bot_id == self.bot.id, OrderRow.instrument_id == row,
+                       OrderRow.filled_qty > 0)
+                .order_by(OrderRow.id.desc())
+            )  # fmt: skip
+            for order in rows:
+                parts = parse_client_order_id(order.client_order_id)
+                if parts is not None and parts.tag == tag:
+                    return order.client_order_id if order.side == "buy" else None
+        return None
 
     @contextlib.contextmanager
     def _signals(self, redis: Any) -> Any:
@@ -395,15 +558,24 @@ class _Run:
                 loop.remove_signal_handler(sig)
 
     def _reconcile(
-        self, venue: Any, books: dict[str, Holdings], instruments: dict[str, Any]
+        self,
+        venue: Any,
+        books: dict[str, Holdings],
+        instruments: dict[str, Any],
+        *,
+        balances: bool,
     ) -> Callable[[], Awaitable[tuple[bool, list[str]]]]:
-        """Paper: ``trader.reconcile`` with the books' balances expected (as replay's)."""
+        """``trader.reconcile`` of the bot's orders on its symbols (a working order the venue
+        settled is recorded); with ``balances`` (paper: the account is the bot's alone) the
+        books' balances are expected too, as replay's."""
         from ai_engine.execution.reconciliation import Policy, ReconciliationPolicy
         from ai_engine.trader.reconcile import reconcile as reconcile_bot
 
+        prefix = f"{self.run_id}:" if self.request.mode == "paper" else ""
+
         async def reconcile() -> tuple[bool, list[str]]:
             expected: dict[str, Decimal] = {}
-            for book in books.values():
+            for book in books.values() if balances else ():
                 expected[book.base_asset] = expected.get(book.base_asset, ZERO) + book.base
                 expected[book.quote_asset] = expected.get(book.quote_asset, ZERO) + book.quote
             report = await reconcile_bot(
@@ -411,7 +583,7 @@ class _Run:
                 ReconciliationPolicy(unknown_orders=Policy.HALT, positions=Policy.HALT,
                                      balances=Policy.HALT),
                 instruments=[i.id for i in instruments.values()],
-                expected_balances=expected, id_prefix=f"{self.run_id}:",
+                expected_balances=expected or None, id_prefix=prefix,
             )  # fmt: skip
             return report.ok, report.lines()
 
@@ -429,6 +601,7 @@ class _Stop:
     def __init__(self, run: _Run, supervisor: Supervisor) -> None:
         self.run, self.supervisor = run, supervisor
         self.trader: Trader | None = None
+        self.flash: FlashCrashGuard | None = None
         self._stopped_at: float | None = None
         self._grace_s = 3 * supervisor.config.heartbeat_s + 5.0
 
@@ -443,6 +616,86 @@ class _Stop:
 
     def wake(self) -> bool:
         return self.supervisor.pending != Actions()
+
+    async def on_price(self, ts_ms: int, price: Decimal) -> None:
+        """A kline update's price (``LiveFeed.on_price``): a flash crash sells the open long
+        at market (under the supervisor's lock, as the loop's own orders) and reports the
+        move to the breaker, which halts entries for the risk profile's cool-down. A failure
+        is reported as a venue error: the feed goes on."""
+        trader, guard = self.trader, self.flash
+        if trader is None or guard is None:
+            return
+        crash = guard.seen(ts_ms, price)
+        if crash is None:
+            return
+        sup = self.supervisor
+        log.warning("bot %s %s: %s", self.run.bot.id, guard.symbol, crash.describe(guard.rule))
+        try:
+            await sup.price_move(guard.symbol, crash.move, guard.rule.window)
+            if trader.holdings.open_entry is not None and trader.run_state.bars:
+                async with sup.lock:
+                    await trader.flash_exit()
+                self.run.flash_exits += 1
+        except Exception as exc:  # never crash the feed (and the loop) over it
+            log.exception("bot %s: the flash-crash exit failed", self.run.bot.id)
+            await sup.venue_error("flash_crash", str(exc)[:200], "order")
+
+
+class _UserStream:
+    """The account's user data stream beside the traders (module docstring): a
+    ``UserStreamConsumer`` over ``UserDataStream.for_venue``; a reconnect reconciles under
+    the supervisor's lock and reports the outcome, as the loop's own reconciliations."""
+
+    def __init__(
+        self, run: _Run, venue: Any, endpoints: BinanceEndpoints,
+        reconcile: Callable[[], Awaitable[tuple[bool, list[str]]]], supervisor: Supervisor,
+        redis: Any,
+    ) -> None:  # fmt: skip
+        from ai_engine.trader.user_stream import UserStreamConsumer
+        from ai_engine.venues.binance.user_stream import Backoff, UserDataStream
+
+        async def on_reconnect() -> None:
+            async with supervisor.lock:
+                ok, lines = await reconcile()
+            await supervisor.reconciled(ok, lines)
+
+        paper = run.request.mode == "paper"
+        self.stream = UserDataStream.for_venue(
+            venue, endpoints, backoff=Backoff(initial_s=run.stream_backoff_s)
+        )
+        self.consumer = UserStreamConsumer(
+            lambda: Session(run.engine), bot_id=run.bot.id,
+            id_prefix=f"{run.run_id}:" if paper else "", reconcile=on_reconnect, redis=redis,
+            leave_to_worker=True,
+        )  # fmt: skip
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self._consume(), name="user-stream")
+
+    async def _consume(self) -> None:
+        try:
+            await self.consumer.run(self.stream)
+        except Exception:  # a fatal stream error (bad key): the traders go on polling
+            log.exception("the user data stream ended")
+
+    async def close(self) -> None:
+        await self.stream.close()
+        if self.task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self.task), 10.0)
+            except TimeoutError:
+                self.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.task
+
+    def counts(self) -> dict[str, int]:
+        c = self.consumer
+        return {
+            "connections": self.stream.connections, "events": c.events,
+            "orders_updated": c.orders_updated, "fills_recorded": c.fills_recorded,
+            "reconciliations": c.reconciliations, "left_to_worker": c.left_to_worker,
+        }  # fmt: skip
 
 
 def _credentials(settings: Settings) -> BinanceCredentials:

@@ -22,6 +22,12 @@
   the loop polls): the step returns no bar and ``at_end`` false, so the loop polls, carries
   them out (a stop: flatten when the config says so, then the loop ends) and steps again.
 * ``depth()``: the venue's book over REST (``GET /api/v3/depth``).
+* ``on_price`` (the flash-crash watch, ``trader.flash_crash``): with it, the stream's updates
+  of the bar in progress (``x`` false: Binance sends one every second or two) are read too,
+  and every update's and closed bar's close is handed to ``on_price(wall ms, close)`` as it
+  is taken from the queue, inside ``step()`` (the loop's own task: what it does runs between
+  bars, never beside an order of the loop). The updates carry no trade time: the wall clock
+  stamps them. Without it only closed bars are read, as before.
 
 Errors never crash the loop by themselves: a REST answer the feed cannot use and a stream the
 venue refuses (the client ended) raise ``FeedError`` from the call; a supervised loop reports it
@@ -36,6 +42,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -45,7 +52,7 @@ from ai_engine.domain.enums import MarketType
 from ai_engine.marketdata.intervals import interval_ms
 from ai_engine.marketdata.live.client import StreamClient
 from ai_engine.marketdata.live.config import LiveConfig
-from ai_engine.marketdata.live.events import BarClosed, MarketEvent
+from ai_engine.marketdata.live.events import BarClosed, BarUpdated, MarketEvent
 from ai_engine.marketdata.live.rest import RestGateway, make_client
 from ai_engine.marketdata.live.sinks import QueueSink
 from ai_engine.marketdata.live.subscriptions import StreamSpec
@@ -53,6 +60,7 @@ from ai_engine.trader.feed import PAGE, FeedError, Kline, Step, _kline
 
 log = logging.getLogger("ai_engine.trader")
 Ready = Callable[[Kline], Awaitable[None]]  # returns once the executing venue shows the bar
+OnPrice = Callable[[int, Decimal], Awaitable[None]]  # (wall ms, price) of each kline update
 
 
 class LiveFeed:
@@ -64,7 +72,7 @@ class LiveFeed:
         history_bars: int = PAGE, stopped: Callable[[], bool] = lambda: False,
         wake: Callable[[], bool] = lambda: False, ready: Ready | None = None,
         poll_s: float = 0.2, stale_after_s: float = 30.0,
-        http: httpx.AsyncClient | None = None,
+        http: httpx.AsyncClient | None = None, on_price: OnPrice | None = None,
     ) -> None:  # fmt: skip
         if not 0 < history_bars <= PAGE:
             raise ValueError(f"history_bars must be in 1..{PAGE}, got {history_bars}")
@@ -72,7 +80,7 @@ class LiveFeed:
         self._rest, self._ws = rest_url.rstrip("/"), ws_url.rstrip("/")
         self._interval_ms = interval_ms(interval)
         self._history_bars, self._stopped, self._ready = history_bars, stopped, ready
-        self._wake = wake
+        self._wake, self._on_price = wake, on_price
         self._poll_s, self._stale_after_s = poll_s, stale_after_s
         self._http = http or httpx.AsyncClient(timeout=30.0)
         self._own_http = http is None
@@ -119,9 +127,12 @@ class LiveFeed:
             if not done:
                 continue
             event, self._getter = self._getter.result(), None
+            await self._price(event)
             bars = self._take([event])
         while not self._queue.empty():
-            bars += self._take([self._queue.get_nowait()])
+            event = self._queue.get_nowait()
+            await self._price(event)
+            bars += self._take([event])
         if self._ready is not None and bars:
             try:
                 await self._ready(bars[-1])
@@ -160,6 +171,12 @@ class LiveFeed:
             raise FeedError("GET /api/v3/time: expected serverTime")
         return int(body["serverTime"])
 
+    async def _price(self, event: MarketEvent) -> None:
+        if self._on_price is None or not isinstance(event, BarClosed | BarUpdated):
+            return
+        if event.instrument_id.symbol == self.symbol and event.interval == self.interval:
+            await self._on_price(int(time.time() * 1000), event.bar.close.value)
+
     def _take(self, events: list[MarketEvent]) -> list[Kline]:
         out = []
         for event in events:
@@ -175,11 +192,18 @@ class LiveFeed:
 
     def _start_client(self) -> None:
         spec = StreamSpec.of(MarketType.SPOT, [self.symbol], intervals=[self.interval])
-        config = LiveConfig(spec=spec, ws_url=self._ws, stale_after_s=self._stale_after_s)
+        updates = self._on_price is not None
+        config = LiveConfig(spec=spec, ws_url=self._ws, stale_after_s=self._stale_after_s,
+                            publish_updates=updates)  # fmt: skip
         rest = RestGateway(make_client(self._rest), MarketType.SPOT)
         resume = {} if self._last_open is None else {(self.symbol, self.interval): self._last_open}
         self._client = StreamClient(
-            config, rest, QueueSink(self._queue, kinds=["bar.closed"]), resume_from=resume
+            config,
+            rest,
+            QueueSink(
+                self._queue, kinds=["bar.closed", "bar.update"] if updates else ["bar.closed"]
+            ),
+            resume_from=resume,
         )
         self._task = asyncio.create_task(self._run_client(self._client, rest), name="live-feed")
 

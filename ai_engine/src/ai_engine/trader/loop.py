@@ -1,4 +1,4 @@
-"""The trader loop of one bot (spot, one symbol, market orders).
+"""The trader loop of one bot (one symbol, market orders; spot, or a USD-M perpetual).
 
 For every bar that closes (``feed``): mark the equity at its close, evaluate the strategy on
 the rolling window (``strategies.live.latest``: the same code as a backtest), and on a signal
@@ -19,6 +19,14 @@ The loop waits for the order's outcome before it moves the clock on (the feed's 
 why). When the replay reaches the end of the data an open position is closed at the last bar
 (purpose FLATTEN, as the backtest's ``close_at_end``); the last bar's own signal is not traded
 (there is no next bar to execute it in, in the backtest either).
+
+**USD-M** (``config.market == "usdm"``, books ``positions_usdm.UsdmBook``): the position is
+signed; the bar's four flags make the orders of ``usdm.decide`` (long and short entries, their
+exits, reversals as exit-then-entry), an entry is sized by ``usdm.entry_quantity`` (margin at
+``config.leverage``, which the composition root set at the venue before the first order) and
+every exit is reduce-only. Funding the venue charged is read through ``funding`` (the
+composition root's hook: the venue's income history) whenever a bar opens a new hour (funding
+falls on the hour) and booked in the books (``UsdmBook.book_funding``).
 
 With a ``supervisor`` (``trader/supervisor.py``: bot configs, ``tradingbot run --config``) the
 loop also: checks the bot's control commands before every bar and carries out their actions
@@ -43,6 +51,7 @@ import httpx
 
 from ai_engine.domain import OrderSide, Price, Quantity, from_epoch_ms
 from ai_engine.domain.enums import PositionSide
+from ai_engine.domain.errors import RetryableError
 from ai_engine.domain.instruments import Instrument
 from ai_engine.execution.client_ids import Purpose, mint_client_order_id
 from ai_engine.risk import RiskLimits
@@ -51,7 +60,7 @@ from ai_engine.risk.pre_trade import check_order
 from ai_engine.risk.state import OpenPosition, RiskState
 from ai_engine.strategies import MarketInput, get
 from ai_engine.strategies.live import reading as live_reading
-from ai_engine.trader import intents
+from ai_engine.trader import intents, usdm
 from ai_engine.trader.control import Actions, BotState
 from ai_engine.trader.exits import (
     ExitDesk,
@@ -60,9 +69,11 @@ from ai_engine.trader.exits import (
     average_true_range,
     exit_quantity,
 )
-from ai_engine.trader.feed import BarFeed, FeedError, Kline, Step, klines_to_bars
+from ai_engine.trader.feed import BarFeed, BarWindow, FeedError, Kline, Step, klines_to_bars
+from ai_engine.trader.flash_crash import FlashRule, bar_crashed
 from ai_engine.trader.holdings import Holdings, OrderFills
 from ai_engine.trader.model_input import for_strategy as model_input_for
+from ai_engine.trader.positions_usdm import UsdmBook
 from ai_engine.trader.records import Recorder
 from ai_engine.trader.supervisor import Supervisor
 
@@ -74,6 +85,9 @@ CancelAll = Callable[[], Awaitable[Any]]  # cancel the bot's open orders at the 
 # reconciliation (open orders, orders by client id, positions) is ``trader/reconcile.py``;
 # until it is wired, the replay passes a balance check (``replay.balances_agree``).
 ReconcileHook = Callable[[], Awaitable[tuple[bool, list[str]]]]
+FundingHook = Callable[[], Awaitable[list[Decimal]]]  # USD-M: funding booked since last asked
+Books = Holdings | UsdmBook
+HOUR_MS = 3_600_000
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,8 @@ class TraderConfig:
     reconcile_every_bars: int = 60  # supervised: reconcile on start and every this many bars
     book_events: bool = False  # supervised: a ``book`` event (top 20 levels) after each step
     models_root: Path | None = None  # the model registry: its promoted model (model_input.py)
+    market: str = "spot"  # spot | usdm (module docstring)
+    leverage: int = 1  # usdm: the leverage the entries are sized with
 
     @property
     def id_key(self) -> str:
@@ -122,12 +138,13 @@ class Trader:
         instrument_row: int,
         sessions: SessionFactory,
         submit: Submit,
-        holdings: Holdings,
+        holdings: Books,
         supervisor: Supervisor | None = None,
         cancel_all: CancelAll | None = None,
         recorder: Recorder | None = None,
         reconcile: ReconcileHook | None = None,
         exits: ExitWiring | None = None,
+        funding: FundingHook | None = None,
     ) -> None:
         self.config, self.feed, self.instrument = config, feed, instrument
         self.instrument_row, self.sessions, self.submit = instrument_row, sessions, submit
@@ -135,13 +152,16 @@ class Trader:
         self.symbol = instrument.id.symbol
         self.recorder, self.reconcile = recorder, reconcile
         self.exit_wiring = exits  # the exit manager's plan and ports (trader/exits.py)
+        self.funding = funding
         self.exits: ExitRunner | None = None  # set when the loop starts
+        self.flash: FlashRule | None = None  # replay's flash-crash rule at bar close
         self.peak_equity = holdings.quote
         self._reconciled_at: int | None = None
         self.shared_supervisor = False  # True: started and finished by ``run_traders``
         self.strategy = get(config.strategy)
         self.params = self.strategy.params(config.params)
         self.lookback = self.strategy.lookback(self.params)
+        self._window = BarWindow(self.lookback)  # the strategy's bars as columns
         # The served model's P(up) (``model_prob``) for strategies that read it; loaded now.
         self.model = model_input_for(
             config.strategy, self.params, config.models_root, config.interval_ms
@@ -255,7 +275,25 @@ class Trader:
         if actions.end_loop and self.supervisor is not None:
             self.run_state.stopped_by = self.supervisor.status.reason
 
+    async def _book_funding(self) -> None:
+        """USD-M: the funding the venue booked since the last call into the books. Supervised,
+        a venue error is reported and the payments are picked up by the next call."""
+        if self.funding is None or not isinstance(self.holdings, UsdmBook):
+            return
+        try:
+            incomes = await self.funding()
+        except (RetryableError, httpx.HTTPError) as exc:
+            if self.supervisor is None:
+                raise
+            await self.supervisor.venue_error("funding", str(exc)[:200], "income")
+            return
+        for income in incomes:
+            self.holdings.book_funding(income)
+
     async def _add(self, bars: list[Kline]) -> None:
+        seen = self.run_state.bars
+        if bars and (not seen or bars[-1].open_time // HOUR_MS != seen[-1].open_time // HOUR_MS):
+            await self._book_funding()  # funding falls on the hour
         for bar in bars:
             self.run_state.bars.append(bar)
             equity = self.holdings.equity(Decimal(repr(bar.close)))
@@ -301,6 +339,8 @@ class Trader:
                 await sup.emit("book", book, symbol=self.symbol, ts=ts)
 
     def _unrealised(self, close: Decimal) -> Decimal:
+        if isinstance(self.holdings, UsdmBook):
+            return self.holdings.unrealised(close)
         entry = self.holdings.open_entry
         if entry is None:
             return Decimal(0)
@@ -311,7 +351,8 @@ class Trader:
         entry = self.holdings.open_entry
         await self.supervisor.emit(
             "position",
-            {"side": "long" if entry is not None else "flat", "quantity": self.holdings.base,
+            {"side": {1: "long", -1: "short", 0: "flat"}[self._side()],
+             "quantity": abs(self.holdings.base),
              "entry_price": entry.avg_price if entry is not None else None, "mark_price": close,
              "unrealized_pnl": self._unrealised(close),
              "stop_price": self.exits.stop_price if self.exits is not None else None,
@@ -323,7 +364,7 @@ class Trader:
         bars = self.run_state.bars
         if not bars:
             return
-        window = _market(bars[-self.lookback :], self.config.interval_ms)
+        window = MarketInput.from_bars(self._window.of(bars), self.config.interval_ms)
         if self.model is not None:
             window = self.model.attach(window, bars)
         # The strategy's own long entry/exit flags, not the collapsed action: a BUY that covers
@@ -338,6 +379,19 @@ class Trader:
             await self._report_signal(reading, last)
         if self.exits is not None:
             await self._exits_bar(last)
+        if self.flash is not None and self._side() > 0:  # trader/flash_crash.py: replay's rule
+            high, low = Decimal(repr(last.high)), Decimal(repr(last.low))
+            if bar_crashed(high, low, self.flash):
+                if self.supervisor is not None:
+                    await self.supervisor.price_move(self.symbol, low / high - 1, self.flash.window)
+                await self.flash_exit()
+                return
+        if self.config.market == "usdm":
+            flags = (signals.entries_short, signals.exits_short)
+            decision = usdm.decide(self._side(), enter_long, exit_long,
+                                   bool(flags[0][-1]), bool(flags[1][-1]))  # fmt: skip
+            await self._trade_usdm(decision, last, close, reading)
+            return
         if enter_long and self.holdings.open_entry is None:
             if self.supervisor is not None and not self.supervisor.entries_allowed():
                 await self._entry_blocked(last)
@@ -354,6 +408,39 @@ class Trader:
             await self._order(
                 OrderSide.SELL, _floor(self.holdings.base, step), last, Purpose.EXIT, reading
             )
+
+    def _side(self) -> int:
+        """The open position's side: 1 long, -1 short, 0 flat."""
+        if self.holdings.open_entry is None or self.holdings.base == 0:
+            return 0
+        return 1 if self.holdings.base > 0 else -1
+
+    async def _trade_usdm(
+        self, decision: usdm.Decision, last: Kline, close: Decimal, reading: Any
+    ) -> None:
+        """A USD-M bar's orders: the reduce-only exit first, then the entry (module docstring)."""
+        side = self._side()
+        if decision.close and side:
+            await self._book_funding()  # what the position paid goes into its round trip
+        if decision.close and side and self.exits is not None:
+            score = None if reading.score is None else Decimal(repr(reading.score))
+            ts = from_epoch_ms(last.open_time + self.config.interval_ms)
+            await self.exits.on_signal(score=score, ts=ts)
+        elif decision.close and side:
+            await self._order(
+                OrderSide.SELL if side > 0 else OrderSide.BUY, abs(self.holdings.base), last,
+                Purpose.EXIT, reading, reduce_only=True,
+            )  # fmt: skip
+        if decision.enter == 0 or self._side() != 0:
+            return
+        if self.supervisor is not None and not self.supervisor.entries_allowed():
+            await self._entry_blocked(last)
+            return
+        cfg = self.config
+        qty = usdm.entry_quantity(self.holdings.quote * cfg.fraction, close, cfg.leverage,
+                                  cfg.fee_rate, self.instrument.lot_step)  # fmt: skip
+        side_of = OrderSide.BUY if decision.enter > 0 else OrderSide.SELL
+        await self._order(side_of, qty, last, Purpose.ENTRY, reading)
 
     async def _report_signal(self, reading: Any, bar: Kline) -> None:
         assert self.supervisor is not None
@@ -380,21 +467,33 @@ class Trader:
             symbol=self.symbol, ts=decided_at,
         )  # fmt: skip
 
+    async def flash_exit(self) -> None:
+        """A flash crash (``trader.flash_crash``): the open position sold at market now, exit
+        reason ``flash_crash``. The caller holds the supervisor's lock."""
+        await self._flatten(reason="flash_crash")
+
     async def _flatten(self, reason: str = "end_of_data") -> None:
         if self.holdings.open_entry is None:
             return
         last = self.run_state.bars[-1]
+        purpose = Purpose.FLASH_EXIT if reason == "flash_crash" else Purpose.FLATTEN
         if self.exits is not None:  # its resting exits go first (they lock the base)
             await self.exits.release()
             if self.holdings.open_entry is None:  # the stop filled before it was canceled
                 return
-        qty = _floor(self.holdings.base, self.instrument.lot_step)
-        await self._order(OrderSide.SELL, qty, last, Purpose.FLATTEN, None, reason=reason)
+        if isinstance(self.holdings, UsdmBook):  # the signed position, reduce-only
+            await self._book_funding()
+            side = OrderSide.SELL if self.holdings.base > 0 else OrderSide.BUY
+            await self._order(side, abs(self.holdings.base), last, purpose, None,
+                              reason=reason, reduce_only=True)  # fmt: skip
+        else:
+            qty = _floor(self.holdings.base, self.instrument.lot_step)
+            await self._order(OrderSide.SELL, qty, last, purpose, None, reason=reason)
         self.run_state.equity[-1] = self.holdings.equity(Decimal(repr(last.close)))
 
     async def _order(
         self, side: OrderSide, qty: Decimal, bar: Kline, purpose: Purpose, reading: Any,
-        reason: str = "signal",
+        reason: str = "signal", *, reduce_only: bool = False,
     ) -> None:  # fmt: skip
         cfg, inst = self.config, self.instrument
         close = Decimal(repr(bar.close))
@@ -402,14 +501,16 @@ class Trader:
         why: dict[str, Any] = {"purpose": purpose.name.lower(), "reason": reason}
         if reading is not None:
             why["signal"] = {"action": str(reading.action), "reasons": list(reading.reasons)}
-        if qty < inst.min_quantity or qty <= 0 or qty * close < inst.min_notional:
+        small = qty * close < inst.min_notional and not reduce_only  # venues exempt reductions
+        if qty < inst.min_quantity or qty <= 0 or small:
             why["skipped"] = f"quantity {qty} below the venue's minimum"
             self._refused(decided_at, why)
             return
         stop = target = None  # an entry's stop and take profit (the exit manager's plan)
         if self.exits is not None and purpose is Purpose.ENTRY:
-            stop = self.exits.planned_stop(close, self._atr())
-            target = self.exits.planned_target(close, self._atr())
+            sign = 1 if side is OrderSide.BUY else -1  # a short's stop is above its entry
+            stop = self.exits.planned_stop(close, self._atr(), sign)
+            target = self.exits.planned_target(close, self._atr(), sign)
             if stop is not None:
                 why["protective_stop"] = str(stop)
         verdict = check_order(
@@ -418,6 +519,7 @@ class Trader:
                 entry_fee_rate=cfg.fee_rate, exit_fee_rate=cfg.fee_rate,
                 stop_price=Price(stop) if stop is not None else None,
                 target_price=Price(target) if target is not None else None,
+                leverage=Decimal(cfg.leverage), reduce_only=reduce_only,
             ),
             self._risk_state(close),
             cfg.limits,
@@ -440,12 +542,16 @@ class Trader:
             symbol=inst.id.symbol,
             purpose=purpose,
         )
+        with self.sessions() as session:  # a restart re-seeing a bar an earlier run traded
+            if intents.order_exists(session, client_id):
+                self._refused(decided_at, {**why, "skipped": f"{client_id} already sent"})
+                return
         intent = intents.Intent(
             client_order_id=client_id, bot_id=cfg.bot_id, run_id=cfg.run_id, side=side.value,
             quantity=qty, reference_price=close, fee_rate=cfg.fee_rate,
             risk_profile=cfg.risk_profile, decided_at=decided_at, purpose=purpose.name.lower(),
             reason=reason, starting_equity=self.starting_equity, why=why, protective_stop=stop,
-            target=target,
+            target=target, reduce_only=reduce_only, leverage=cfg.leverage,
         )  # fmt: skip
         with self.sessions() as session:
             intents.persist_intent(session, self.instrument_row, intent)
@@ -590,13 +696,14 @@ class Trader:
     def _risk_state(self, close: Decimal) -> RiskState:
         equity = self.holdings.equity(close)
         positions: tuple[OpenPosition, ...] = ()
-        if self.holdings.open_entry is not None and self.holdings.base > 0:
-            entry = self.holdings.open_entry.avg_price
+        if self._side() != 0:
+            entry = self.holdings.open_entry.avg_price if self.holdings.open_entry else close
+            short = self.holdings.base < 0
             positions = (
                 OpenPosition(
                     symbol=self.instrument.id.symbol,
-                    side=PositionSide.LONG,
-                    quantity=Quantity(self.holdings.base),
+                    side=PositionSide.SHORT if short else PositionSide.LONG,
+                    quantity=Quantity(abs(self.holdings.base)),
                     entry_price=Price(entry),
                     mark_price=Price(close),
                 ),

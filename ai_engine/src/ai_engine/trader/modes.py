@@ -8,7 +8,10 @@
 | ``live`` | Binance mainnet | a bot config, ``--confirm-live`` **and** API keys |
 
 (API keys: in the environment.) Paper, testnet and live run a spot bot config
-(``trader.live``); USD-M bots are refused there as in replay.
+(``trader.live``); USD-M bots are refused there as in replay. A testnet or live bot started
+again picks up its position, its resting stop and its ids (its order key is stable per bot,
+mode and account); a paper run always starts a fresh account and closes its books on a stop
+(``trader.live``'s docstring says what each keeps).
 
 Keys come only from the environment (``TRADINGBOT_BINANCE_API_KEY`` and
 ``TRADINGBOT_BINANCE_API_SECRET``, read once into ``Settings``), never from a bot config.

@@ -9,7 +9,11 @@ round trips and equity snapshots (docs/trading.md, "What is recorded").
   of fees, exit reason in the store's vocabulary, the entry and exit order rows);
 * ``equity_snapshots``: equity, cash, unrealised P&L and drawdown (fraction of the peak), every
   ``every_bars`` bars and at the end. Keyed by (bot, time): a replay of the same bot over the
-  same bars overwrites its earlier run's snapshots (upsert).
+  same bars overwrites its earlier run's snapshots (upsert). Written in batches: a snapshot is
+  written at once when the last write is ``flush_s`` (0.5 s) of wall time old -- every bar of a
+  live bot -- and otherwise with the next one that is (``force``, the end of a run, writes what
+  is held): a replay at full speed wrote one transaction per bar, which cost more than the
+  trader's own work on the bar. A run that fails loses at most that half second of snapshots.
 
 A supervised replay is a fresh simulated account (the config's cash), so ``start_replay``
 clears the bot's earlier replay record before it trades: its equity snapshots and trades are
@@ -25,6 +29,7 @@ Money is Decimal throughout; a failed write raises (the record is not optional).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -38,8 +43,11 @@ from ai_engine.store.orders import Order as OrderRow
 from ai_engine.store.portfolio import EquitySnapshot, Position, Trade
 from ai_engine.store.signals import Signal
 from ai_engine.trader.holdings import Holdings, RoundTrip
+from ai_engine.trader.positions_usdm import UsdmBook
 
 ZERO = Decimal(0)
+FLUSH_S = 0.5  # equity snapshots: wall seconds between writes (module docstring)
+MAX_HELD = 1_000  # ... and at most this many held
 EXIT_REASONS = {  # the trader's order reason -> the trades table's exit_reason
     "signal": "signal",
     "end_of_data": "end_of_data",
@@ -51,19 +59,23 @@ EXIT_REASONS = {  # the trader's order reason -> the trades table's exit_reason
     "trailing_stop": "trailing_stop",
     "time_stop": "time_stop",
     "risk": "risk",
+    "flash_crash": "flash_crash",  # trader.flash_crash (live modes)
 }
 
 
 class Recorder:
     def __init__(
         self, sessions: Callable[[], Any], *, bot_id: str, run_id: str, instrument_row: int,
-        interval: str, strategy: str, every_bars: int = 1,
+        interval: str, strategy: str, every_bars: int = 1, flush_s: float = FLUSH_S,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:  # fmt: skip
         self.sessions, self.bot_id, self.run_id = sessions, bot_id, run_id
         self.instrument_row, self.interval, self.strategy = instrument_row, interval, strategy
-        self.every_bars = every_bars
+        self.every_bars, self.flush_s, self._monotonic = every_bars, flush_s, monotonic
         self._bars = 0
         self._trips = 0
+        self._held: dict[datetime, dict[str, Decimal]] = {}  # snapshots not written yet, by ts
+        self._written_at = float("-inf")
 
     def signal(self, action: str, score: float | None, reasons: list[str], ts: datetime) -> None:
         if action.lower() not in ("buy", "sell"):
@@ -79,7 +91,7 @@ class Recorder:
             )  # fmt: skip
             session.commit()
 
-    def after_order(self, holdings: Holdings) -> None:
+    def after_order(self, holdings: Holdings | UsdmBook) -> None:
         """Upsert the position; write the round trips closed since the last call."""
         trips = holdings.trips[self._trips :]
         self._trips = len(holdings.trips)
@@ -90,12 +102,16 @@ class Recorder:
             ZERO,
         )  # fmt: skip
         entry = holdings.open_entry
-        qty = holdings.base if entry is not None and holdings.base > 0 else ZERO
+        usdm = isinstance(holdings, UsdmBook)  # a signed position (shorts), with funding
+        held = holdings.base if entry is not None and (usdm or holdings.base > 0) else ZERO
+        qty = abs(held)
         values = {
-            "side": "long" if qty > 0 else "flat", "qty": qty,
+            "side": "long" if held > 0 else "short" if held < 0 else "flat", "qty": qty,
             "avg_entry": entry.avg_price if entry is not None and qty > 0 else ZERO,
             "realised_pnl": realised, "fees": fees,
         }  # fmt: skip
+        if isinstance(holdings, UsdmBook):
+            values["funding"] = holdings.funding_total
         with self.sessions() as session:
             statement = insert(Position).values(
                 bot_id=self.bot_id, instrument_id=self.instrument_row, **values
@@ -121,7 +137,7 @@ class Recorder:
         )
         return Trade(
             bot_id=self.bot_id, run_id=self.run_id, instrument_id=self.instrument_row,
-            side="long", qty=trip.entry.qty,
+            side="long" if trip.side > 0 else "short", qty=trip.entry.qty,
             entry_time=from_epoch_ms(trip.entry.fills[0].ts_ms),
             entry_price=trip.entry.avg_price,
             exit_time=from_epoch_ms(trip.exit.fills[-1].ts_ms),
@@ -140,14 +156,29 @@ class Recorder:
         if not force and self._bars % self.every_bars:
             return
         drawdown = (peak - equity) / peak if peak > 0 and equity < peak else ZERO
-        values = {"equity": equity, "cash": cash, "unrealised": unrealised,
-                  "drawdown": min(drawdown, Decimal(1))}  # fmt: skip
+        self._held[ts] = {"equity": equity, "cash": cash, "unrealised": unrealised,
+                          "drawdown": min(drawdown, Decimal(1))}  # fmt: skip
+        now = self._monotonic()
+        if force or now - self._written_at >= self.flush_s or len(self._held) >= MAX_HELD:
+            self.flush()
+            self._written_at = now
+
+    def flush(self) -> None:
+        """Write the equity snapshots held (one statement; the newest values of a time win)."""
+        if not self._held:
+            return
+        rows = [{"ts": ts, "bot_id": self.bot_id, **values} for ts, values in self._held.items()]
         with self.sessions() as session:
-            statement = insert(EquitySnapshot).values(ts=ts, bot_id=self.bot_id, **values)
+            statement = insert(EquitySnapshot).values(rows)
+            columns = ("equity", "cash", "unrealised", "drawdown")
             session.execute(
-                statement.on_conflict_do_update(index_elements=["bot_id", "ts"], set_=values)
+                statement.on_conflict_do_update(
+                    index_elements=["bot_id", "ts"],
+                    set_={name: statement.excluded[name] for name in columns},
+                )
             )
             session.commit()
+        self._held.clear()
 
 
 def start_replay(sessions: Callable[[], Any], bot_id: str) -> None:

@@ -27,6 +27,21 @@ trader runs under a ``Supervisor`` (control commands, breaker halts, events, hea
 ``start`` starts the sim's replay clock there (the bars before it are the warm-up), ``end``
 stops the trader at the first bar opening at or after it; ``speed`` > 0 paces the bars at that
 many times real time (``speed`` 0: as fast as the trader keeps up).
+
+**USD-M** (``market`` ``usdm``, or a bot config's ``market: usdm``): the files are kline files of
+one perpetual (``futures_um``), with its ``fundingRate`` files if funding is to be charged. The
+sim serves them on ``/fapi`` (its futures engine; the parity book centred on the next bar's
+open as on spot), the account's USDT futures wallet holds ``cash``, taker and maker fee ``fee``;
+the trader reads the bars at ``/fapi/v1/klines``, sets ``leverage`` at the venue before the
+first order (``POST /fapi/v1/leverage``), trades longs and shorts through the worker's USD-M
+client (``connect_sim_usdm``) with reduce-only exits, keeps a signed position
+(``positions_usdm.UsdmBook``) and books the funding the sim charged (``/fapi/v1/income``). The
+JSON has each trade's side and funding; ``venue_positions`` is the venue's signed position at
+the end (0 after the close at the end of the data). A supervised USD-M bot arms the venue's
+dead-man switch (``dead_man.DeadManSwitch``, ``safety.dead_man_s``) with every heartbeat and
+disarms it at the end; in a replay its countdown runs on the replay clock, and it cancels only
+regular resting orders -- none rest in a replay (entries and exits are market orders, the
+exits' stops and take profits conditional ones, which the countdown leaves alone).
 """
 
 from __future__ import annotations
@@ -37,7 +52,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -59,18 +74,22 @@ from ai_engine.marketdata.parsing import parse_file
 from ai_engine.marketdata.series import DataKind
 from ai_engine.matching.params import BookParams, FeeRates
 from ai_engine.risk import RiskLimits
+from ai_engine.risk.limits import LeverageRules
 from ai_engine.risk.profiles import load_profile
 from ai_engine.settings import Settings
 from ai_engine.store import db as store_db
 from ai_engine.strategies import StrategyParamError, UnknownStrategy, get
 from ai_engine.trader import drift
 from ai_engine.trader.bot_config import BotConfig
+from ai_engine.trader.dead_man import DeadManSwitch
 from ai_engine.trader.exits import RedisExitStore, bot_wiring
-from ai_engine.trader.feed import ClockSteppedFeed, SteppedClock
+from ai_engine.trader.feed import FAPI, SPOT_API, ClockSteppedFeed, SteppedClock, http_session
+from ai_engine.trader.flash_crash import flash_rule
 from ai_engine.trader.holdings import Holdings, RoundTrip
 from ai_engine.trader.intents import ensure_instrument
 from ai_engine.trader.loop import Trader, TraderConfig, TraderRun
 from ai_engine.trader.model_input import ModelInputError, for_strategy
+from ai_engine.trader.positions_usdm import UsdmBook
 from ai_engine.trader.records import Recorder, start_replay
 from ai_engine.trader.supervisor import supervised
 
@@ -97,6 +116,8 @@ class ReplayRequest:
     start: datetime | None = None
     end: datetime | None = None
     speed: float = 0.0  # 0: as fast as possible; x: x times real time
+    market: str = "spot"  # spot | usdm (a bot config's own market wins)
+    leverage: int = 1  # usdm only (a bot config's own leverage wins)
 
 
 @dataclass
@@ -107,12 +128,13 @@ class ReplayOutcome:
     document: dict[str, Any]
     run: TraderRun
     trips: list[RoundTrip]
-    holdings: Holdings
-    venue_balances: dict[str, Decimal]  # the sim account at the end (base, quote)
+    holdings: Holdings | UsdmBook
+    venue_balances: dict[str, Decimal]  # the sim account at the end (base, quote; usdm: wallet)
     venue_orders: dict[str, int] = field(default_factory=dict)  # client id -> order ids seen
     faults_fired: int = 0  # how often the posted fault rules fired
     runs: dict[str, TraderRun] = field(default_factory=dict)  # every symbol's (multi-symbol)
-    books: dict[str, Holdings] = field(default_factory=dict)
+    books: dict[str, Holdings | UsdmBook] = field(default_factory=dict)
+    venue_positions: dict[str, Decimal] = field(default_factory=dict)  # usdm: signed, at the end
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,8 @@ class _Plan:
     interval_ms: int
     params: dict[str, object]
     limits: RiskLimits
+    market: str = "spot"
+    leverage: int = 1
 
     @property
     def symbol(self) -> str:
@@ -154,8 +178,17 @@ def check_request(request: ReplayRequest) -> _Plan:
         files = [parse_file(p) for p in expand_paths(list(request.data))]
     except (DomainValueError, OSError) as exc:
         raise ReplayError(f"data: {exc}") from None
-    keys = {f.key for f in files}
     bot = request.bot
+    market = bot.market if bot is not None else request.market
+    leverage = (bot.leverage or 1) if bot is not None else request.leverage
+    if market not in ("spot", "usdm"):
+        raise ReplayError(f"market: spot or usdm, got {market!r}")
+    if leverage < 1 or (market == "spot" and leverage != 1):
+        raise ReplayError(f"leverage: {leverage}: spot trades at 1, usdm at 1 or more")
+    funding_keys = {f.key for f in files if f.key.kind is DataKind.FUNDING}
+    if funding_keys and market != "usdm":
+        raise ReplayError("data: funding files are for a usdm replay (--market usdm)")
+    keys = {f.key for f in files if f.key.kind is not DataKind.FUNDING}
     labels = ", ".join(sorted(k.label for k in keys)) or "nothing"
     several = bot is not None and len(bot.symbols) > 1
     if (
@@ -168,8 +201,8 @@ def check_request(request: ReplayRequest) -> _Plan:
         raise ReplayError(f"data must be one series per symbol; got {labels}")
     key = sorted(keys, key=lambda k: k.label)[0]
     for k in keys:
-        if str(k.market) != "spot":
-            raise ReplayError(f"replay trades spot only for now; the files are {k.label}")
+        if str(k.market) != market:
+            raise ReplayError(f"data: a {market} replay needs {market} klines; got {k.label}")
         if str(k.interval) != str(key.interval):
             raise ReplayError(f"data: the series must share one interval; got {labels}")
     symbols = tuple(sorted(k.symbol for k in keys))
@@ -184,21 +217,23 @@ def check_request(request: ReplayRequest) -> _Plan:
             raise ReplayError(
                 f"{bot.source}: interval: {bot.interval}, the files are {key.interval} bars"
             )
-        if bot.market != "spot":
-            raise ReplayError(f"{bot.source}: market: replay trades spot only for now")
     if request.start and request.end and request.end <= request.start:
         raise ReplayError(f"--end {request.end.isoformat()} is not after --start")
     if bot is not None:
         limits = bot.limits
-    elif request.risk_profile == UNRESTRICTED:
-        limits = RiskLimits(name=UNRESTRICTED, require_stop=False)
+    elif request.risk_profile == UNRESTRICTED:  # usdm: up to the asked leverage, as the backtest
+        rules = LeverageRules(max_leverage=Decimal(leverage))
+        limits = RiskLimits(name=UNRESTRICTED, require_stop=False, leverage=rules)
     else:
         try:
             limits = load_profile(request.risk_profile)
         except DomainValueError as exc:
             raise ReplayError(f"risk profile: {exc}") from None
+    for k in funding_keys:
+        if k.symbol not in symbols:
+            raise ReplayError(f"data: funding of {k.symbol}, the klines are {labels}")
     interval = str(key.interval)
-    return _Plan(symbols, interval, interval_ms(interval), params, limits)
+    return _Plan(symbols, interval, interval_ms(interval), params, limits, market, leverage)
 
 
 def run_replay(
@@ -220,8 +255,9 @@ def run_replay(
 
     from ai_engine.metrics.definitions import observe_used_weight
     from ai_engine.simexchange import AccountSpec, SimConfig, ThreadedSimExchange
+    from ai_engine.simexchange.futures.config import FuturesConfig
     from ai_engine.venues.binance import BinanceCredentials
-    from ai_engine.venues.sim import connect_sim_spot
+    from ai_engine.venues.sim import connect_sim_spot, connect_sim_usdm
     from ai_engine.workers.app import close_celery, make_celery
     from ai_engine.workers.orders import (
         CANCEL_TASK,
@@ -247,13 +283,22 @@ def run_replay(
         quote = "USDT" if plan.symbol.endswith("USDT") else plan.symbol[-4:]
         if any(not s.endswith(quote) for s in plan.symbols):
             raise ReplayError(f"symbols must share one quote asset ({quote}): {plan.symbols}")
+        usdm = plan.market == "usdm"
+        fees = FeeRates(maker=request.fee, taker=request.fee)
         config = SimConfig(
             data_dir=store,
-            symbols=plan.symbols,
+            symbols=() if usdm else plan.symbols,
             start=request.start,
             speed=0.0,
-            accounts=(AccountSpec(api_key=KEY, secret=SECRET, balances=((quote, request.cash),)),),
-            fees=FeeRates(maker=request.fee, taker=request.fee),
+            accounts=(
+                AccountSpec(
+                    api_key=KEY, secret=SECRET, balances=() if usdm else ((quote, request.cash),)
+                ),
+            ),
+            fees=fees,
+            futures=FuturesConfig(symbols=plan.symbols, fees=fees, wallets=((KEY, request.cash),))
+            if usdm
+            else FuturesConfig(),
             # The one fill rule (docs/execution.md, "Parity"): an order sent at a bar's close
             # fills at the next bar's open, the backtest's fill, with no slippage; unless the
             # bot's config shapes another book (``sim.book``: its fills follow that book).
@@ -264,6 +309,7 @@ def run_replay(
             # Stepping bar by bar is one kline request per bar, at machine speed: Binance's
             # weight limit per wall-clock minute would throttle a replay, not protect anything.
             weight_limit=10**9,
+            orders_per_10s=10**6,  # per wall-clock 10 s: likewise (a reversal is two orders)
         )
         credentials = BinanceCredentials.of(KEY, SECRET)
         app = make_celery(settings, redis_url=redis_url, database_url=database_url)
@@ -280,9 +326,8 @@ def run_replay(
                     on_started(base_url)
 
                 async def connect() -> Any:
-                    return await connect_sim_spot(
-                        base_url, credentials, on_weight=observe_used_weight
-                    )
+                    connector = connect_sim_usdm if usdm else connect_sim_spot
+                    return await connector(base_url, credentials, on_weight=observe_used_weight)
 
                 orders_config = OrdersConfig(
                     connect, {plan.limits.name: plan.limits}, id_prefix=f"{run_id}:"
@@ -299,7 +344,7 @@ def run_replay(
                         _trade(request, plan, run_id, bot_id, base_url, credentials, engine,
                                submit, quote, redis_url, settings.models_root, cancel)
                     )  # fmt: skip
-                outcome.venue_orders, outcome.faults_fired = _venue_view(base_url)
+                outcome.venue_orders, outcome.faults_fired = _venue_view(base_url, plan.market)
                 return outcome
         finally:
             engine.dispose()
@@ -315,9 +360,10 @@ PARITY_BOOK = BookParams(
 )
 
 
-def _venue_view(base_url: str) -> tuple[dict[str, int], int]:
-    """(client id -> number of distinct venue orders in the sim's fill log, faults fired)."""
-    log = httpx.get(f"{base_url}/sim/fills").text.splitlines()
+def _venue_view(base_url: str, market: str) -> tuple[dict[str, int], int]:
+    """(client id -> number of distinct venue orders in the sim's fill log of the bot's
+    market, faults fired)."""
+    log = httpx.get(f"{base_url}/sim/fills", params={"market": market}).text.splitlines()
     orders: dict[str, set[int]] = {}
     for line in log:
         entry = json.loads(line)
@@ -335,25 +381,38 @@ async def _trade(
     """One trader per symbol, sharing the sim's stepped clock, the account (its quote split
     evenly between them) and, for a bot config, one supervisor."""
     from ai_engine.metrics.definitions import observe_used_weight
-    from ai_engine.venues.sim import connect_sim_spot
+    from ai_engine.venues.sim import connect_sim_spot, connect_sim_usdm
 
-    venue = await connect_sim_spot(base_url, credentials, on_weight=observe_used_weight)
+    usdm = plan.market == "usdm"
+    connector = connect_sim_usdm if usdm else connect_sim_spot
+    venue: Any = await connector(base_url, credentials, on_weight=observe_used_weight)
     redis = None
     try:
         instruments = await venue.instruments(list(plan.symbols))
         by_symbol = {i.id.symbol: i for i in instruments}
+        if usdm:  # the bot's leverage at the venue before its first order
+            for symbol in plan.symbols:
+                await venue.set_leverage(by_symbol[symbol].id, plan.leverage)
         bot = request.bot
         share = request.cash / len(plan.symbols)
         pace_s = plan.interval_ms / 1000 / request.speed if request.speed > 0 else 0.0
         supervisor = None
+        dead_man: DeadManSwitch | None = None
         if bot is not None:
             from redis.asyncio import Redis
 
             redis = Redis.from_url(redis_url)
-            supervisor = supervised(bot, "replay", redis, lambda: Session(engine))
+            if usdm and bot.safety.dead_man_s > 0:  # countdownCancelAll with the heartbeat
+                ids = [by_symbol[s].id for s in plan.symbols]
+                dead_man = DeadManSwitch(venue, ids, timedelta(seconds=bot.safety.dead_man_s))
+            supervisor = supervised(
+                bot, "replay", redis, lambda: Session(engine), dead_man=dead_man
+            )
             start_replay(lambda: Session(engine), bot_id)  # a fresh simulated account
-        books = {
-            s: Holdings(by_symbol[s].base_asset, by_symbol[s].quote_asset, quote=share)
+        books: dict[str, Holdings | UsdmBook] = {
+            s: UsdmBook(by_symbol[s].base_asset, by_symbol[s].quote_asset, quote=share)
+            if usdm
+            else Holdings(by_symbol[s].base_asset, by_symbol[s].quote_asset, quote=share)
             for s in plan.symbols
         }
 
@@ -366,7 +425,8 @@ async def _trade(
 
             expected: dict[str, Decimal] = {}
             for book in books.values():
-                expected[book.base_asset] = expected.get(book.base_asset, ZERO) + book.base
+                if not usdm:  # a USD-M position is no balance (reconcile compares positions)
+                    expected[book.base_asset] = expected.get(book.base_asset, ZERO) + book.base
                 expected[book.quote_asset] = expected.get(book.quote_asset, ZERO) + book.quote
             report = await reconcile_bot(
                 venue, lambda: Session(engine), bot_id,
@@ -377,7 +437,7 @@ async def _trade(
             )  # fmt: skip
             return report.ok, report.lines()
 
-        async with httpx.AsyncClient(timeout=30.0) as http:
+        async with http_session() as http:  # the stepped feed's (aiohttp: feed.py)
             clock = SteppedClock(http, base_url, parties=len(plan.symbols), pace_s=pace_s)
             traders: dict[str, Trader] = {}
             for symbol in plan.symbols:
@@ -392,7 +452,7 @@ async def _trade(
                     fraction=bot.fraction if bot is not None else Decimal(1),
                     end_ms=to_epoch_ms(request.end) if request.end is not None else None,
                     book_events=bot.book_events if bot is not None else False,
-                    models_root=models_root,
+                    models_root=models_root, market=plan.market, leverage=plan.leverage,
                 )  # fmt: skip
                 recorder = None
                 if bot is not None:
@@ -406,7 +466,8 @@ async def _trade(
 
                 traders[symbol] = Trader(
                     config, feed=ClockSteppedFeed(http, base_url, symbol, plan.interval,
-                                                  clock=clock),
+                                                  clock=clock, api=FAPI if usdm else SPOT_API),
+                    funding=_funding_hook(venue, instrument.id) if usdm else None,
                     instrument=instrument, instrument_row=row,
                     sessions=lambda: Session(engine), submit=submit, holdings=books[symbol],
                     supervisor=supervisor, cancel_all=cancel_all, recorder=recorder,
@@ -419,10 +480,20 @@ async def _trade(
                         where=f"{bot.source}: exits",
                     ),
                 )  # fmt: skip
+                rule = None if bot is None or usdm else flash_rule(bot.exits)
+                if rule is not None and plan.interval_ms <= rule.window.total_seconds() * 1000:
+                    traders[symbol].flash = rule  # bars no longer than its window (1m)
             runs = await run_traders(list(traders.values()), supervisor)
+            if dead_man is not None:
+                await dead_man.disarm()
         account = await venue.account()
-        assets = {quote, *(by_symbol[s].base_asset for s in plan.symbols)}
+        assets = {quote} if usdm else {quote, *(by_symbol[s].base_asset for s in plan.symbols)}
         balances = {asset: account.balance(asset).total for asset in assets}
+        positions: dict[str, Decimal] = {}
+        if usdm:
+            positions = dict.fromkeys(plan.symbols, ZERO)
+            for position in await venue.positions():
+                positions[position.instrument_id.symbol] = position.signed_quantity
     finally:
         await venue.close()
         if redis is not None:
@@ -433,8 +504,27 @@ async def _trade(
         drift.record_run(session, run_id, drift.describe(request, plan))
     return ReplayOutcome(
         run_id, bot_id, first, document, runs[first], list(books[first].trips), books[first],
-        balances, runs=runs, books=books,
+        balances, runs=runs, books=books, venue_positions=positions,
     )  # fmt: skip
+
+
+def _funding_hook(venue: Any, instrument_id: Any) -> Callable[[], Any]:
+    """The trader's ``funding`` hook: the funding the venue booked on the instrument since the
+    last call (its income history), each payment once."""
+    seen: set[tuple[datetime, Decimal]] = set()
+    since = datetime(1970, 1, 1, tzinfo=UTC)
+
+    async def funding() -> list[Decimal]:
+        nonlocal since
+        new = [
+            (t, a) for t, a in await venue.funding_fees(instrument_id, since) if (t, a) not in seen
+        ]
+        seen.update(new)
+        if new:
+            since = new[-1][0]
+        return [amount for _, amount in new]
+
+    return funding
 
 
 async def run_traders(traders: list[Trader], supervisor: Any) -> dict[str, TraderRun]:
@@ -480,7 +570,7 @@ async def balances_agree(venue: Any, books: list[Holdings]) -> tuple[bool, list[
 
 def _document(
     request: ReplayRequest, plan: _Plan, run_id: str, bot_id: str, runs: dict[str, TraderRun],
-    books: dict[str, Holdings],
+    books: dict[str, Holdings | UsdmBook],
 ) -> dict[str, Any]:  # fmt: skip
     """The run as ``tradingbot backtest --json`` writes a backtest (``report_json``): the trades
     of every symbol (in the order they closed), the equity summed over the symbols' books."""
@@ -496,7 +586,7 @@ def _document(
 
     trades = Trades(
         symbol=col([i for i, _ in trips], np.int64),
-        side=col([1] * len(trips), np.int64),
+        side=col([t.side for _, t in trips], np.int64),
         entry_time=col([t.entry.fills[0].ts_ms for _, t in trips], np.int64),
         exit_time=col([t.exit.fills[0].ts_ms for _, t in trips], np.int64),
         entry_price=col([float(t.entry.avg_price) for _, t in trips], np.float64),
@@ -504,13 +594,10 @@ def _document(
         quantity=col([float(t.entry.qty) for _, t in trips], np.float64),
         entry_fee=col([float(t.entry.fee_in_quote(quote)) for _, t in trips], np.float64),
         exit_fee=col([float(t.exit.fee_in_quote(quote)) for _, t in trips], np.float64),
-        funding=col([0.0] * len(trips), np.float64),
+        funding=col([float(t.funding) for _, t in trips], np.float64),
         pnl=col([float(t.pnl) for _, t in trips], np.float64),
         entry_reason=col([kc.ENTRY_SIGNAL] * len(trips), np.int64),
-        exit_reason=col(
-            [kc.EXIT_END if t.exit.reason == "end_of_data" else kc.EXIT_SIGNAL for _, t in trips],
-            np.int64,
-        ),
+        exit_reason=col([drift.exit_code(t.exit.reason) for _, t in trips], np.int64),
     )
     first = runs[symbols[0]]
     length = min(len(r.equity) for r in runs.values())
@@ -523,7 +610,13 @@ def _document(
         open_time=col([b.open_time for b in first.bars[:length]], np.int64),
         equity=col(equity, np.float64),
         trades=trades,
-        config=BacktestConfig(cash=float(request.cash), fee_maker=fee, fee_taker=fee),
+        config=BacktestConfig(
+            cash=float(request.cash),
+            fee_maker=fee,
+            fee_taker=fee,
+            market=plan.market,
+            leverage=float(plan.leverage),
+        ),
         interval_ms=plan.interval_ms,
     )
     info = {
@@ -535,6 +628,9 @@ def _document(
         "params": plan.params,
         "data": [str(p) for p in request.data],
         "risk_profile": plan.limits.name,
+        "market": plan.market,
+        "leverage": plan.leverage,
+        "funding": sum((float(getattr(b, "funding_total", 0)) for b in books.values()), 0.0),
         "orders": sum(len(r.orders) for r in runs.values()),
         "refused": sum(r.refusals for r in runs.values()),
         "stopped_by": next((r.stopped_by for r in runs.values() if r.stopped_by), ""),

@@ -183,6 +183,11 @@ class Supervisor:
         )
         await self._breaker(br.VenueError(f"{endpoint}: {code} {message}"))
 
+    async def price_move(self, symbol: str, move: Any, window: timedelta) -> None:
+        """A price moved by ``move`` (signed fraction) within ``window`` (a flash crash seen
+        by ``trader.flash_crash``): the breaker's flash-crash rule halts entries."""
+        await self._breaker(br.PriceMove(symbol, move, window))
+
     async def reconciled(self, ok: bool, mismatches: list[str]) -> None:
         """The outcome of a reconciliation (``trader/reconcile.py``); a mismatch halts."""
         await self.emit(EventType.RECONCILIATION, {"ok": ok, "mismatches": mismatches})

@@ -18,6 +18,12 @@ every reconnect.
 - ``AccountUpdate``: kept as ``last_account`` (balances and positions at the venue) for the
   trader's risk state; nothing is written (the positions table is the bot's, from its fills).
 - ``UnreadableEvent``: counted and logged; reconciliation settles what it carried.
+- ``leave_to_worker`` (a trader's run, where the execution worker records its own orders):
+  an order whose row is still ``initialized`` or ``submitted`` is the worker's, which is
+  sending it and records the venue's answer (fills included) itself; the event is skipped
+  (counted in ``left_to_worker``), so the two never insert the same fill at once. Once the
+  worker has recorded the answer (``new``, ``filled``...), the stream records what follows
+  (a resting stop's fill). Without it (the default) every row is taken.
 
 With a Redis client, new fills and order changes are published as ``fill`` / ``order``
 events (``ai_engine.events``).
@@ -45,6 +51,7 @@ from ai_engine.venues.binance.user_stream import UserDataStream
 log = logging.getLogger("ai_engine.trader.user_stream")
 
 Reconcile = Callable[[], Awaitable[Any]]
+WORKERS = frozenset({"initialized", "submitted"})  # rows the worker is sending
 
 
 class UserStreamConsumer:
@@ -56,9 +63,13 @@ class UserStreamConsumer:
         id_prefix: str = "",
         reconcile: Reconcile | None = None,
         redis: Any = None,
+        leave_to_worker: bool = False,
     ) -> None:
         self.sessions, self.bot_id, self.id_prefix = sessions, bot_id, id_prefix
         self.reconcile, self.redis = reconcile, redis
+        self.leave_to_worker = leave_to_worker
+        self.events = 0
+        self.left_to_worker = 0
         self.fills_recorded = 0
         self.orders_updated = 0
         self.reconciliations = 0
@@ -73,6 +84,7 @@ class UserStreamConsumer:
                 await self.handle(event)
 
     async def handle(self, event: UserEvent) -> None:
+        self.events += 1
         if isinstance(event, OrderUpdate):
             await self._order(event)
         elif isinstance(event, StreamConnected):
@@ -97,6 +109,9 @@ class UserStreamConsumer:
         with self.sessions() as session:
             row = venue_records.order_row(session, report.client_order_id, self.bot_id)
             if row is None:
+                return
+            if self.leave_to_worker and row.status in WORKERS:
+                self.left_to_worker += 1
                 return
             changed = venue_records.apply_report(row, report, self.id_prefix)
             new_fill = update.fill is not None and venue_records.insert_fill(

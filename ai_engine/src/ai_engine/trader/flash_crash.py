@@ -1,0 +1,141 @@
+"""The flash-crash exit's detector (issue 7: "more than 5 % in one minute"): pure, no I/O.
+
+    watch = FallWatch(FlashRule(move=Decimal("0.05"), window=timedelta(seconds=60)))
+    crash = watch.update(ts, price)      # every price seen (the kline stream's updates)
+    if crash is not None: sell the open long at market, halt entries for the cool-down
+
+Rules:
+
+- **A fall from the window's high.** ``update(ts, price)`` keeps the highest price of the last
+  ``window`` (ticks at ``ts - window`` or later; a monotonic queue: O(1) per tick on average)
+  and answers a ``Crash`` when ``price`` is *more than* ``move`` below that high:
+  ``price < high x (1 - move)``. A rise never fires (a long has nothing to fear from it).
+- **Time never runs back.** A tick older than the newest one seen is ignored (the stream may
+  replay an update after a reconnect); a tick at the same time is taken.
+- **After a crash the window restarts** at the crash's price, so one fall fires once, not at
+  every later tick below the old high.
+- **Replay (bars only)** has no ticks: ``bar_crashed(high, low, rule)`` applies the same rule
+  at the bar's close with its high and low as the best evidence there is (a bar of at most
+  ``window``: a 1m bar for the default 60 s). A bar's high and low come in an order the bar
+  does not tell, so a bar that rose by more than ``move`` from its low fires too: replay may
+  exit where the live rule would not have.
+- **Configuration** is the bot's ``exits.flash_crash`` (``{move: 0.05, window_s: 60}``;
+  ``false``: off; absent: on with the defaults), read by ``flash_rule``.
+
+``FlashCrashGuard`` adds what the live wiring needs around the detector: the price of each
+update of the bar in progress (its close), and the symbol and the time the crash is
+reported with. Acting on it (the exit, the halt) is the composition's (``trader.live``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ai_engine.domain import from_epoch_ms
+
+DEFAULT_MOVE = Decimal("0.05")
+DEFAULT_WINDOW = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class FlashRule:
+    move: Decimal = DEFAULT_MOVE  # a fall of more than this fraction ...
+    window: timedelta = DEFAULT_WINDOW  # ... below the high of this long a window
+
+    def __post_init__(self) -> None:
+        if not 0 < self.move < 1:
+            raise ValueError(f"a flash-crash move must be in (0, 1), got {self.move}")
+        if self.window <= timedelta(0):
+            raise ValueError(f"a flash-crash window must be positive, got {self.window}")
+
+
+@dataclass(frozen=True, slots=True)
+class Crash:
+    ts: datetime
+    price: Decimal
+    high: Decimal  # the window's high the price fell from
+    high_at: datetime
+    move: Decimal  # signed fraction: (price - high) / high, below -rule.move
+
+    def describe(self, rule: FlashRule) -> str:
+        return (
+            f"flash crash: {self.price} is {-self.move * 100:.2f}% below the high {self.high} "
+            f"of the last {rule.window.total_seconds():g}s (limit {rule.move * 100:g}%)"
+        )
+
+
+class FallWatch:
+    """The detector of the module docstring."""
+
+    def __init__(self, rule: FlashRule) -> None:
+        self.rule = rule
+        self._highs: deque[tuple[datetime, Decimal]] = deque()  # decreasing prices
+        self._last: datetime | None = None
+
+    @property
+    def high(self) -> Decimal | None:
+        return self._highs[0][1] if self._highs else None
+
+    def update(self, ts: datetime, price: Decimal) -> Crash | None:
+        if price <= 0:
+            raise ValueError(f"a price must be positive, got {price} at {ts.isoformat()}")
+        if self._last is not None and ts < self._last:
+            return None
+        self._last = ts
+        highs, start = self._highs, ts - self.rule.window
+        while highs and highs[0][0] < start:
+            highs.popleft()
+        crash = None
+        if highs and price < highs[0][1] * (1 - self.rule.move):
+            high_at, high = highs[0]
+            crash = Crash(ts, price, high, high_at, (price - high) / high)
+            highs.clear()  # one fall fires once
+        while highs and highs[-1][1] <= price:
+            highs.pop()
+        highs.append((ts, price))
+        return crash
+
+
+def bar_crashed(high: Decimal, low: Decimal, rule: FlashRule) -> bool:
+    """Replay's rule at a bar's close (module docstring): its low more than ``move`` below
+    its high."""
+    return low < high * (1 - rule.move)
+
+
+def flash_rule(exits: Mapping[str, Any], *, where: str = "exits.flash_crash") -> FlashRule | None:
+    """The rule of a bot's ``exits`` mapping: ``flash_crash: false`` -> None (off); absent or
+    ``true`` -> the defaults; ``{move, window_s}`` -> those. Errors name ``where``."""
+    raw = exits.get("flash_crash", True)
+    if raw is False:
+        return None
+    if raw is True:
+        return FlashRule()
+    if not isinstance(raw, Mapping) or not set(raw) <= {"move", "window_s"}:
+        raise ValueError(f"{where}: expected false, true or {{move, window_s}}, got {raw!r}")
+    try:
+        move = Decimal(str(raw.get("move", DEFAULT_MOVE)))
+        window = timedelta(seconds=float(raw.get("window_s", DEFAULT_WINDOW.total_seconds())))
+        return FlashRule(move, window)
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+class FlashCrashGuard:
+    """A ``FallWatch`` over one symbol's kline updates (the bar in progress, and closed ones):
+    ``seen(ts_ms, close)`` -> a ``Crash`` when one is due."""
+
+    def __init__(self, rule: FlashRule, symbol: str) -> None:
+        self.rule, self.symbol = rule, symbol
+        self.watch = FallWatch(rule)
+        self.crashes: list[Crash] = []
+
+    def seen(self, ts_ms: int, price: Decimal) -> Crash | None:
+        crash = self.watch.update(from_epoch_ms(ts_ms), price)
+        if crash is not None:
+            self.crashes.append(crash)
+        return crash

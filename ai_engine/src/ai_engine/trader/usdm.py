@@ -1,0 +1,50 @@
+"""The USD-M rules of the trader loop: which orders a bar's signals make, and an entry's size.
+
+Both are the backtest's, so a replay trades what ``tradingbot backtest`` with market ``usdm``
+trades (docs/execution.md, "Parity"):
+
+- ``decide`` is ``backtest.kernel_rules.decide`` for one position: a long closes on its exit
+  flag, a short on its own; an entry flag of one side only (not both) opens that side when flat,
+  or after the exit of the same bar, and an entry against the open position closes it first (a
+  reversal: the exit, then the entry, as two orders).
+- ``entry_quantity`` is the all-equity sizing of ``backtest.kernel_entries.size_for``:
+  ``quantity = cash / (price x (1/leverage + fee))``, floored to the lot step (the venue trades
+  whole lots; the backtest the exact fraction, inside ``drift.QTY_REL_TOL``), with ``price`` the
+  decision bar's close (the fill is the next bar's open, which is that close or a tick away).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    close: bool  # close the open position (reduce-only) first
+    enter: int  # then open: 1 long, -1 short, 0 nothing
+
+
+def decide(
+    side: int, entry_long: bool, exit_long: bool, entry_short: bool, exit_short: bool
+) -> Decision:
+    """The orders a bar's flags make with the position on ``side`` (1, -1, 0)."""
+    close = (side > 0 and exit_long) or (side < 0 and exit_short)
+    want = 1 if entry_long and not entry_short else -1 if entry_short and not entry_long else 0
+    enter = 0
+    if want:
+        if side == -want:
+            close, enter = True, want
+        elif side == 0 or close:
+            enter = want
+    return Decision(close=bool(close and side != 0), enter=enter)
+
+
+def entry_quantity(
+    cash: Decimal, price: Decimal, leverage: int, fee: Decimal, lot_step: Decimal
+) -> Decimal:
+    """The quantity an entry opens with ``cash`` of margin and fee (module docstring)."""
+    if cash <= 0 or price <= 0:
+        return Decimal(0)
+    raw = cash / (price * (Decimal(1) / leverage + fee))
+    return (raw / lot_step).to_integral_value(rounding=ROUND_DOWN) * lot_step
