@@ -12,15 +12,14 @@ of data. Two data sets:
 
 - ``--set perp`` (``make soak``): the **USD-M perpetual** 1m bars of the 9 symbols the shared
   data has on one clock (ADA, BNB, BTC, DOGE, DOT, ETH, LTC, SOL, XRP against USDT,
-  2025-05-25 to 2025-06-24, freqtrade's candles: ``binance/futures_um/ohlcv_1m_freqtrade``).
-  The replay trades spot only, so these bars are **served by the spot sim and traded by
-  spot-style bots** (long only, no leverage, no funding): the soak measures memory and errors
-  over many symbols, not trading results. The files are linked into a folder that says no
-  market (the importer's folder hint would say USD-M). The issue asks for 10 symbols; the
-  shared data holds no 10th USDT series on that clock (the other USD-M months, AVAX and LINK,
-  and the spot series are other dates; spot BTC/ETH of 2025 would clash by name), so 9 is the
-  most this data gives honestly. Run ``k`` covers the days from 2025-05-27 + ``k - 1`` (the
-  file's bars before it are the warm-up);
+  2025-05-25 to 2025-06-24, freqtrade's candles: ``binance/futures_um/ohlcv_1m_freqtrade``)
+  and their funding rates, traded as what they are: one USD-M bot at 1x (the default risk
+  profile's cap), longs and shorts (``ema_cross`` with ``shorts``), funding charged by the
+  sim's futures venue. The issue asks
+  for 10 symbols; the shared data holds no 10th USDT series on that clock (the other USD-M
+  months, AVAX and LINK, and the spot series are other dates), so 9 is the most this data
+  gives honestly. Run ``k`` covers the days from 2025-05-27 + ``k - 1`` (the file's bars
+  before it are the warm-up);
 - ``--set spot``: Binance spot 1m of BTCUSDT, ETHUSDT and SOLUSDT (the USDT pairs there, so
   at most 3 symbols), one run per month from ``--month``, each over the 2nd of the month
   (after the 1st as warm-up).
@@ -44,7 +43,6 @@ import contextlib
 import ctypes
 import gc
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -60,25 +58,24 @@ PERP_SPAN = "2025-05-25_2025-06-24"
 PERP_FIRST_DAY = "2025-05-27"
 
 
-def perp_files(folder: Path) -> list[Path]:
-    """The perpetuals' candle files, linked into ``folder`` (no market in its path: spot)."""
-    links = []
-    for symbol in PERP_SYMBOLS:
-        source = PERP / f"{symbol}-1m-{PERP_SPAN}.csv.gz"
-        link = folder / source.name
-        link.symlink_to(source)
-        links.append(link)
-    return links
+FUNDING = DATA / "futures_um" / "funding_rate"
 
 
-def plan_runs(args: argparse.Namespace, folder: Path) -> list[tuple[datetime, list[Path]]]:
+def perp_files() -> list[Path]:
+    """The perpetuals' candle files and their funding rates."""
+    return [
+        *(PERP / f"{symbol}-1m-{PERP_SPAN}.csv.gz" for symbol in PERP_SYMBOLS),
+        *(FUNDING / f"{symbol}-fundingRate-{PERP_SPAN}.csv.gz" for symbol in PERP_SYMBOLS),
+    ]
+
+
+def plan_runs(args: argparse.Namespace) -> list[tuple[datetime, list[Path]]]:
     """(start, files) of each run; raises SystemExit naming missing data."""
     if args.set == "perp":
-        missing = [str(PERP / f"{s}-1m-{PERP_SPAN}.csv.gz") for s in PERP_SYMBOLS
-                   if not (PERP / f"{s}-1m-{PERP_SPAN}.csv.gz").exists()]  # fmt: skip
+        files = perp_files()
+        missing = [str(f) for f in files if not f.exists()]
         if missing:
             raise SystemExit(f"error: no data: {', '.join(missing)}")
-        files = perp_files(folder)
         first = datetime.fromisoformat(f"{PERP_FIRST_DAY}T00:00:00+00:00")
         return [(first + timedelta(days=day), files) for day in range(args.days)]
     symbols = args.symbols.split(",")
@@ -155,13 +152,12 @@ def main() -> int:
     from ai_engine.trader.bot_config import parse_bot_config
     from ai_engine.trader.replay import ReplayRequest, run_replay
 
-    links = tempfile.TemporaryDirectory(prefix="soak-perp-bars-served-as-spot-")
-    runs = plan_runs(args, Path(links.name))
+    runs = plan_runs(args)
     symbols = PERP_SYMBOLS if args.set == "perp" else tuple(args.symbols.split(","))
     if args.set == "perp":
-        print(f"data: USD-M perpetual 1m bars of {len(symbols)} symbols ({', '.join(symbols)}), "
-              "served by the spot sim, traded by spot-style bots: a memory and error soak, "
-              "not a trading result")  # fmt: skip
+        print(f"data: USD-M perpetual 1m bars and funding of {len(symbols)} symbols "
+              f"({', '.join(symbols)}), one USD-M bot at 1x, longs and shorts: a memory and "
+              "error soak, not a trading result")  # fmt: skip
     settings = Settings()
     urls = up(settings)
     migrate.upgrade(urls.database_url)
@@ -172,8 +168,13 @@ def main() -> int:
     windows: list[tuple[float, float]] = []
     problems: list[str] = []
     for day, (start, files) in enumerate(runs):
+        usdm = args.set == "perp"
+        strategy: dict[str, Any] = {"name": args.strategy}
+        if usdm and args.strategy == "ema_cross":
+            strategy["params"] = {"shorts": True}
+        market = {"market": "usdm", "leverage": 1} if usdm else {}
         config = parse_bot_config(
-            {"id": "soak", "symbols": list(symbols), "strategy": {"name": args.strategy},
+            {"id": "soak", "symbols": list(symbols), "strategy": strategy, **market,
              "account": {"cash": 30_000}, "safety": {"heartbeat_s": 1.0},
              "data": {"files": [str(f) for f in files], "start": start.isoformat(),
                       "end": (start + timedelta(days=args.span_days)).isoformat()}},
@@ -247,7 +248,6 @@ def main() -> int:
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     print("flat and clean" if growth <= 0.10 and not problems else "NOT flat or not clean")
-    links.cleanup()
     return 0 if growth <= 0.10 and not problems else 1
 
 
