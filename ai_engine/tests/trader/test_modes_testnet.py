@@ -201,18 +201,20 @@ def test_live_is_refused_before_anything_connects(
     assert httpx.get(f"{venue.base_url}/sim/fills").text == ""
 
 
-def test_live_with_keys_and_confirmation_still_needs_a_spot_bot_config(
+def test_live_with_keys_and_confirmation_still_needs_a_bot_config(
     tmp_path: Path,
 ) -> None:
+    """And a USD-M bot runs in testnet and live only (``test_modes_usdm.py``): paper refuses
+    it before anything connects."""
     keys = {"TRADINGBOT_BINANCE_API_KEY": KEY, "TRADINGBOT_BINANCE_API_SECRET": SECRET}
     no_config = runner.invoke(app, ["run", "--mode", "live", "--confirm-live"], env=keys)
     assert no_config.exit_code == 2
     assert "runs a bot config" in no_config.stderr
     usdm = tmp_path / "usdm.yaml"
     usdm.write_text("id: fut\nmarket: usdm\nsymbols: [BTCUSDT]\nstrategy: {name: ema_cross}\n")
-    refused = runner.invoke(app, ["run", "--config", str(usdm), "--mode", "testnet"], env=keys)
+    refused = runner.invoke(app, ["run", "--config", str(usdm), "--mode", "paper"], env=keys)
     assert refused.exit_code == 2, refused.output
-    assert "only spot runs" in refused.stderr or "usdm" in refused.stderr
+    assert "market: usdm runs in testnet, live and replay; paper is spot only" in refused.stderr
     for secret in (KEY, SECRET):
         assert secret not in no_config.output + refused.output
 

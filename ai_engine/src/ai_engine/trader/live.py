@@ -16,7 +16,8 @@ Rules:
 
 * ``trader.modes.check_mode`` has already refused what must not connect (no ``--confirm-live``,
   no keys); here the adapter's own live-safety guard (``require_live_allowed``) is checked
-  again before any client is built, and only spot bots run (USD-M is not built: refused).
+  again before any client is built. Spot bots run in every mode; USD-M bots in testnet and
+  live (paper has no USD-M sim market: refused), as below.
 * ``Settings.binance_base_url`` replaces every Binance URL (public data and the venue) by a
   server speaking Binance's protocols there: a sim exchange in tests, never a real venue.
 * Keys come from ``Settings`` only, are handed to the adapter and nothing else, and are never
@@ -54,6 +55,28 @@ Rules:
   bars (a stop filling) are in PostgreSQL as they happen; after a reconnect the run
   reconciles. Rows the worker is still sending (``initialized``/``submitted``) are left to
   it. The trader books those fills at its next bar (``exits.poll``), as before.
+* **USD-M** (``market: usdm``; testnet, live): the bars come from the USD-M kline stream and
+  ``/fapi/v1/klines`` of the endpoints' futures hosts (the override: ``ws://host:port/fstream``
+  and ``http://host:port/fapi``), orders go through the adapter's USD-M client
+  (``BinanceUsdmVenue``, the worker's too), the bot's ``leverage`` is set at the venue for each
+  symbol before any order, the books are ``UsdmBook`` (a signed position and the wallet:
+  the smaller of the config's ``cash`` and the account's USDT wallet), exits are
+  reduce-only (stops rest at the venue as reduce-only ``STOP_MARKET``), funding is read back
+  from the venue's income history (``/fapi/v1/income``, from the run's start on, the venue's
+  clock) and booked, reconciliation compares the venue's positions of the bot's symbols with
+  its ``positions`` rows (the symbols must be the bot's alone in that account: one-way mode),
+  and the dead-man switch (``countdownCancelAll``, ``safety.dead_man_s``, which must not be 0
+  here) is armed with every heartbeat and switched off on a clean stop. The user data stream
+  is the account's USD-M one. **A USD-M restart picks up from the venue's position**: the
+  same order key; a symbol the venue holds a position on starts its books from it (the signed
+  quantity and the venue's entry price), with the entry its exit state (under this order key)
+  names and that state restored (its resting stop carried on); a position with no open exit
+  state under the key (a bot without ``exits:``, another key's, or one whose quantity or side
+  the state does not hold) is refused before any order (close it at the venue first). A
+  symbol the venue is flat on starts flat and resumes no exit state (a stop that filled while
+  the bot was down is recorded by the first reconciliation, but no round trip is booked for
+  it). Limits: the funding paid before the restart and partial exits taken before it are not
+  in the resumed round trip's P&L. The flash-crash exit is spot only (it sells a long).
 * **Flash crash** (``trader.flash_crash``): the kline stream's updates of the bar in progress
   are watched; a price more than the exits config's ``flash_crash.move`` (default 5 %) below
   the highest of the last ``window_s`` (60 s) sells an open long at market (exit reason
@@ -74,7 +97,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -82,17 +105,20 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
+from ai_engine.domain.enums import MarketType
 from ai_engine.settings import Settings
 from ai_engine.store import db as store_db
 from ai_engine.trader import intents
 from ai_engine.trader.bot_config import BotConfig
 from ai_engine.trader.control import Actions
+from ai_engine.trader.dead_man import DeadManSwitch
 from ai_engine.trader.exits import ExitStore, RedisExitStore, bot_wiring
 from ai_engine.trader.flash_crash import FlashCrashGuard, flash_rule
 from ai_engine.trader.holdings import Holdings
 from ai_engine.trader.intents import ensure_instrument
 from ai_engine.trader.live_feed import LiveFeed, wait_until_shown
 from ai_engine.trader.loop import Trader, TraderConfig, TraderRun
+from ai_engine.trader.positions_usdm import UsdmBook
 from ai_engine.trader.records import Recorder
 from ai_engine.trader.supervisor import Supervisor, supervised
 from ai_engine.venues.binance import BinanceCredentials, BinanceEndpoints
@@ -125,12 +151,14 @@ class LiveOutcome:
     mode: str
     venue: str  # the endpoints' name (mainnet, testnet, paper, or the override's)
     runs: dict[str, TraderRun] = field(default_factory=dict)
-    books: dict[str, Holdings] = field(default_factory=dict)
-    venue_balances: dict[str, Decimal] = field(default_factory=dict)
+    books: dict[str, Holdings | UsdmBook] = field(default_factory=dict)
+    venue_balances: dict[str, Decimal] = field(default_factory=dict)  # usdm: the wallet
     stopped_by: str = ""
     order_key: str = ""  # the key of the run's client order ids (stable: testnet, live)
     stream: dict[str, int] = field(default_factory=dict)  # the user data stream's counts
     flash_exits: int = 0  # flash-crash exits made
+    venue_positions: dict[str, Decimal] = field(default_factory=dict)  # usdm: signed, at the end
+    dead_man_refreshes: int = 0  # usdm: countdownCancelAll calls made with the heartbeat
 
     @property
     def orders(self) -> int:
@@ -146,9 +174,16 @@ def check_live(request: LiveRequest, settings: Settings) -> BinanceEndpoints:
     bot = request.bot
     if request.mode not in LIVE_MODES:
         raise LiveError(f"--mode {request.mode}: run_live runs {', '.join(LIVE_MODES)}")
-    if bot.market != "spot":
+    if bot.market not in ("spot", "usdm"):
+        raise LiveError(f"{bot.source}: market: {bot.market}: spot or usdm")
+    if bot.market == "usdm" and request.mode == "paper":
         raise LiveError(
-            f"{bot.source}: market: {bot.market} bots are not built yet; only spot runs"
+            f"{bot.source}: market: usdm runs in testnet, live and replay; paper is spot only"
+        )
+    if bot.market == "usdm" and bot.safety.dead_man_s <= 0:
+        raise LiveError(
+            f"{bot.source}: safety.dead_man_s: a USD-M bot in {request.mode} runs with the "
+            "venue's dead-man switch: it must be longer than heartbeat_s, not 0"
         )
     quotes = {_quote(s) for s in bot.symbols}
     if len(quotes) != 1:
@@ -186,8 +221,11 @@ class KeyedExitStore:
 
     def __init__(self, store: ExitStore, key: str) -> None:
         self.store, self.key = store, key
+        self.skip: set[str] = set()  # symbols whose saved record is not resumed (USD-M: flat)
 
     async def load(self, symbol: str) -> Any:
+        if symbol in self.skip:
+            return None
         record = await self.store.load(symbol)
         if record is not None and record.get("key") != self.key:
             log.warning("exit state of %s saved under another order key: not resumed", symbol)
@@ -198,8 +236,16 @@ class KeyedExitStore:
         await self.store.save(symbol, record)
 
 
-def stream_urls(endpoints: BinanceEndpoints) -> tuple[str, str]:
-    """(REST base without ``/api``, stream base) of ``endpoints``."""
+def stream_urls(
+    endpoints: BinanceEndpoints, market: str = "spot", *, local: bool = False
+) -> tuple[str, str]:
+    """(REST base without ``/api``, stream base) of ``endpoints``' ``market``; USD-M: the
+    futures hosts (``local``: a server speaking Binance's protocols, whose USD-M market streams
+    are under ``/fstream``)."""
+    if market == "usdm":
+        rest = endpoints.futures_url.removesuffix("/").removesuffix("/fapi")
+        ws = endpoints.futures_stream_url.rstrip("/")
+        return rest, ws + "/fstream" if local else ws
     rest = endpoints.api_url.removesuffix("/").removesuffix("/api")
     return rest, endpoints.stream_url.rstrip("/")
 
@@ -244,14 +290,15 @@ def run_live(
 
     async def connect() -> Any:
         from ai_engine.metrics.definitions import observe_used_weight
-        from ai_engine.venues.binance import BinanceSpotVenue
+        from ai_engine.venues.binance import BinanceSpotVenue, BinanceUsdmVenue
         from ai_engine.venues.sim import connect_sim_spot
 
         if paper:
             return await connect_sim_spot(
                 venue_url["base"], credentials, on_weight=observe_used_weight
             )
-        return await BinanceSpotVenue.connect(
+        adapter = BinanceUsdmVenue if request.bot.market == "usdm" else BinanceSpotVenue
+        return await adapter.connect(
             endpoints, credentials, allow_live=request.mode == "live" and request.confirm_live,
             on_weight=observe_used_weight,
         )  # fmt: skip
@@ -277,7 +324,7 @@ def run_live(
             run.cancel = cancel
             if paper:
                 return asyncio.run(run.paper(settings, venue_url))
-            return asyncio.run(run.remote(endpoints))
+            return asyncio.run(run.remote(endpoints, local=bool(settings.binance_base_url)))
     finally:
         engine.dispose()
         orders_config.close()
@@ -343,16 +390,18 @@ class _Run:
                         endpoints=BinanceEndpoints.local(sim.base_url),
                     )  # fmt: skip
 
-    async def remote(self, endpoints: BinanceEndpoints) -> LiveOutcome:
-        rest, ws = stream_urls(endpoints)
+    async def remote(self, endpoints: BinanceEndpoints, *, local: bool = False) -> LiveOutcome:
         bot = self.bot
+        rest, ws = stream_urls(endpoints, bot.market, local=local)
+        market = MarketType.USDM if bot.market == "usdm" else MarketType.SPOT
         async with httpx.AsyncClient(timeout=30.0) as http:
 
             def feed(symbol: str, stop: _Stop) -> LiveFeed:
                 return LiveFeed(
                     rest_url=rest, ws_url=ws, symbol=symbol, interval=bot.interval,
                     history_bars=self.request.history_bars, stopped=stop.stopped,
-                    wake=stop.wake, http=http, on_price=stop.on_price,
+                    wake=stop.wake, http=http,
+                    on_price=stop.on_price if market is MarketType.SPOT else None, market=market,
                 )  # fmt: skip
 
             return await self._trade(
@@ -368,10 +417,13 @@ class _Run:
         from ai_engine.trader.replay import run_traders
 
         bot, run_id, paper = self.bot, self.run_id, self.request.mode == "paper"
+        usdm = bot.market == "usdm"
         venue = await self.connect()
         redis = Redis.from_url(self.redis_url)
         feeds: list[LiveFeed] = []
         stream: _UserStream | None = None
+        dead_man: DeadManSwitch | None = None
+        positions: dict[str, Decimal] = {}
         try:
             symbols = list(bot.symbols)
             instruments = {i.id.symbol: i for i in await venue.instruments(symbols)}
@@ -382,14 +434,23 @@ class _Run:
                 RedisExitStore(redis, bot.id, fresh=True) if paper
                 else KeyedExitStore(RedisExitStore(redis, bot.id), self.order_key)
             )  # fmt: skip
-            books = {}
-            for s in symbols:  # a restart: the open position's base and what it cost
+            books: dict[str, Holdings | UsdmBook] = {}
+            if usdm:  # from the venue's positions, its leverage set before any order
+                wallet = account.balance(quote).total
+                store = KeyedExitStore(RedisExitStore(redis, bot.id), self.order_key)
+                books.update(await self._usdm_books(venue, instruments, wallet, store))
+                ids = [instruments[s].id for s in symbols]
+                dead_man = DeadManSwitch(venue, ids, timedelta(seconds=bot.safety.dead_man_s))
+            for s in symbols if not usdm else ():  # a restart: the open position and its cost
                 books[s] = book = await self._resumed(store, instruments[s])
                 share = min(bot.cash / len(symbols) + book.quote, free / len(symbols))
                 book.quote = max(share, ZERO)
             if not any(b.quote > 0 or b.base > 0 for b in books.values()):
                 raise LiveError(f"the {name} account has no free {quote} to trade")
-            supervisor = supervised(bot, self.request.mode, redis, lambda: Session(self.engine))
+            supervisor = supervised(
+                bot, self.request.mode, redis, lambda: Session(self.engine), dead_man=dead_man
+            )
+            since = datetime.now(UTC)  # the funding of this run on (venue clock: the first feed)
             reconcile = self._reconcile(venue, books, instruments, balances=reconcile_balances)
             traders: list[Trader] = []
             for symbol in symbols:
@@ -402,6 +463,7 @@ class _Run:
                     risk_profile=bot.limits.name, limits=bot.limits, close_at_end=False,
                     order_key=self.order_key, fraction=bot.fraction,
                     book_events=bot.book_events, models_root=self.models_root,
+                    market=bot.market, leverage=bot.leverage or 1,
                 )  # fmt: skip
                 recorder = Recorder(
                     lambda: Session(self.engine), bot_id=bot.id, run_id=run_id,
@@ -414,11 +476,14 @@ class _Run:
                 stop = _Stop(self, supervisor)
                 feed = make_feed(symbol, stop)
                 feeds.append(feed)
+                if usdm and len(feeds) == 1:
+                    since = datetime.fromtimestamp(await feed.server_time_ms() / 1000, UTC)
                 trader = Trader(
                     config, feed=feed, instrument=instrument, instrument_row=row,
                     sessions=lambda: Session(self.engine), submit=self.submit,
                     holdings=books[symbol], supervisor=supervisor, cancel_all=cancel_all,
                     recorder=recorder, reconcile=reconcile,
+                    funding=_funding_since(venue, instrument.id, since) if usdm else None,
                     exits=bot_wiring(
                         bot.exits, fee_rate=bot.fee, market=bot.market, cancel=self.cancel,
                         venue=venue, sessions=lambda: Session(self.engine), bot_id=bot.id,
@@ -429,7 +494,7 @@ class _Run:
                 )  # fmt: skip
                 stop.trader = trader
                 rule = flash_rule(bot.exits, where=f"{bot.source}: exits.flash_crash")
-                if rule is not None:
+                if rule is not None and not usdm:  # it sells a long: spot only
                     stop.flash = FlashCrashGuard(rule, symbol)
                 traders.append(trader)
             stream = _UserStream(self, venue, endpoints, reconcile, supervisor, redis)
@@ -438,9 +503,16 @@ class _Run:
                 self.on_started(run_id)
             with self._signals(redis):
                 runs = await run_traders(traders, supervisor)
+            if dead_man is not None:  # a clean stop: the countdown off
+                await dead_man.disarm()
             account = await venue.account()
-            assets = {quote, *(instruments[s].base_asset for s in symbols)}
+            assets = {quote} if usdm else {quote, *(instruments[s].base_asset for s in symbols)}
             balances = {asset: account.balance(asset).total for asset in assets}
+            if usdm:
+                positions = dict.fromkeys(symbols, ZERO)
+                for position in await venue.positions():
+                    if position.instrument_id.symbol in positions:
+                        positions[position.instrument_id.symbol] = position.signed_quantity
         finally:
             if stream is not None:
                 await stream.close()
@@ -453,8 +525,70 @@ class _Run:
             run_id, bot.id, self.request.mode, name, runs, books, balances,
             stopped_by or ("signal" if self.signals else ""), order_key=self.order_key,
             stream=stream.counts() if stream is not None else {},
-            flash_exits=self.flash_exits,
+            flash_exits=self.flash_exits, venue_positions=positions,
+            dead_man_refreshes=dead_man.refreshes if dead_man is not None else 0,
         )  # fmt: skip
+
+    async def _usdm_books(
+        self, venue: Any, instruments: dict[str, Any], wallet: Decimal, store: KeyedExitStore
+    ) -> dict[str, UsdmBook]:
+        """A USD-M bot's books (module docstring): a ``UsdmBook`` per symbol with its share of
+        the wallet, holding the venue's position where there is one (``_usdm_resumed``), and
+        the bot's leverage set at the venue. A symbol the venue is flat on resumes no exit
+        state (``store.skip``: what a run left open was closed meanwhile)."""
+        bot, symbols = self.bot, list(self.bot.symbols)
+        held = {p.instrument_id.symbol: p for p in await venue.positions()}
+        books = {}
+        for s in symbols:
+            i = instruments[s]
+            share = max(min(bot.cash / len(symbols), wallet / len(symbols)), ZERO)
+            books[s] = book = UsdmBook(i.base_asset, i.quote_asset, quote=share)
+            position = held.get(s)
+            if position is not None and position.signed_quantity != 0:
+                await self._usdm_resumed(store, i, position, book)
+            else:
+                store.skip.add(s)
+        for s in symbols:
+            await venue.set_leverage(instruments[s].id, bot.leverage or 1)
+        return books
+
+    async def _usdm_resumed(
+        self, store: KeyedExitStore, instrument: Any, position: Any, book: UsdmBook
+    ) -> None:
+        """``book`` holding the venue's open ``position`` on ``instrument``: the bot's own, as
+        its exit state under this order key says (the same side and quantity), with the entry
+        the state names (its recorded fills); anything else is refused (``LiveError``)."""
+        from sqlalchemy.exc import NoResultFound
+
+        from ai_engine.domain.enums import PositionSide
+        from ai_engine.execution.client_ids import Purpose, mint_client_order_id
+        from ai_engine.execution.exits import state_from_primitive
+
+        symbol, signed = instrument.symbol, position.signed_quantity
+        where = f"{self.bot.source}: the venue holds a {symbol} position of {signed}"
+        fix = "close it at the venue, then start the bot"
+        record = await store.load(symbol) if self.bot.exits else None
+        state = None if record is None else state_from_primitive(record["state"])
+        if record is None or state is None or state.closed:
+            raise LiveError(f"{where} that is not this bot's open position (no exit state "
+                            f"under its order key): {fix}")  # fmt: skip
+        side = 1 if state.side is PositionSide.LONG else -1
+        if side * state.remaining.value != signed:
+            raise LiveError(f"{where}; its exit state holds {side * state.remaining.value}: {fix}")
+        entry_id = mint_client_order_id(
+            bot_id=str(record["key"]), bar_time=state.anchor, symbol=symbol,
+            purpose=Purpose.ENTRY,
+        )  # fmt: skip
+        try:
+            with Session(self.engine) as session:
+                _, fills = intents.order_fills(session, entry_id, "signal")
+        except NoResultFound:
+            raise LiveError(f"{where}; its entry {entry_id} has no orders row: {fix}") from None
+        book.base = signed
+        book.entry_price = position.entry_price.value if position.entry_price else fills.avg_price
+        book.open_entry = fills
+        log.info("bot %s: resuming the open %s position %s of %s", self.bot.id, symbol, signed,
+                 entry_id)  # fmt: skip
 
     async def _resumed(self, store: ExitStore, instrument: Any) -> Holdings:
         """The books of ``instrument`` as an earlier run left them under this order key: the
@@ -560,7 +694,7 @@ class _Run:
     def _reconcile(
         self,
         venue: Any,
-        books: dict[str, Holdings],
+        books: dict[str, Holdings | UsdmBook],
         instruments: dict[str, Any],
         *,
         balances: bool,
@@ -696,6 +830,24 @@ class _UserStream:
             "orders_updated": c.orders_updated, "fills_recorded": c.fills_recorded,
             "reconciliations": c.reconciliations, "left_to_worker": c.left_to_worker,
         }  # fmt: skip
+
+
+def _funding_since(venue: Any, instrument_id: Any, since: datetime) -> Callable[[], Any]:
+    """The trader's USD-M ``funding`` hook: the funding the venue booked on the instrument from
+    ``since`` (the run's start, the venue's clock) on, each payment once."""
+    seen: set[tuple[datetime, Decimal]] = set()
+
+    async def funding() -> list[Decimal]:
+        nonlocal since
+        new = [
+            (t, a) for t, a in await venue.funding_fees(instrument_id, since) if (t, a) not in seen
+        ]
+        seen.update(new)
+        if new:
+            since = new[-1][0]
+        return [amount for _, amount in new]
+
+    return funding
 
 
 def _credentials(settings: Settings) -> BinanceCredentials:

@@ -22,6 +22,10 @@
   the loop polls): the step returns no bar and ``at_end`` false, so the loop polls, carries
   them out (a stop: flatten when the config says so, then the loop ends) and steps again.
 * ``depth()``: the venue's book over REST (``GET /api/v3/depth``).
+* ``market`` (``MarketType.USDM``: a USD-M bot): the same over the futures API
+  (``/fapi/v1/klines``, ``/fapi/v1/time``, ``/fapi/v1/depth``) and the USD-M kline stream;
+  ``rest_url`` and ``ws_url`` are then the futures hosts (``https://fapi.binance.com``,
+  ``wss://fstream.binance.com``; a sim: ``http://host:port`` and ``ws://host:port/fstream``).
 * ``on_price`` (the flash-crash watch, ``trader.flash_crash``): with it, the stream's updates
   of the bar in progress (``x`` false: Binance sends one every second or two) are read too,
   and every update's and closed bar's close is handed to ``on_price(wall ms, close)`` as it
@@ -73,10 +77,13 @@ class LiveFeed:
         wake: Callable[[], bool] = lambda: False, ready: Ready | None = None,
         poll_s: float = 0.2, stale_after_s: float = 30.0,
         http: httpx.AsyncClient | None = None, on_price: OnPrice | None = None,
+        market: MarketType = MarketType.SPOT,
     ) -> None:  # fmt: skip
         if not 0 < history_bars <= PAGE:
             raise ValueError(f"history_bars must be in 1..{PAGE}, got {history_bars}")
         self.symbol, self.interval = symbol.upper(), interval
+        self.market = market
+        self._api = "/fapi/v1" if market is MarketType.USDM else "/api/v3"
         self._rest, self._ws = rest_url.rstrip("/"), ws_url.rstrip("/")
         self._interval_ms = interval_ms(interval)
         self._history_bars, self._stopped, self._ready = history_bars, stopped, ready
@@ -98,12 +105,12 @@ class LiveFeed:
         """The warm-up: the last ``history_bars`` closed bars; starts the stream client."""
         now = await self.server_time_ms()
         rows = await self._get(
-            "/api/v3/klines",
+            f"{self._api}/klines",
             {"symbol": self.symbol, "interval": self.interval,
              "limit": str(min(PAGE, self._history_bars + 1))},
         )  # fmt: skip
         if not isinstance(rows, list):
-            raise FeedError(f"GET /api/v3/klines: expected a list, got {type(rows).__name__}")
+            raise FeedError(f"GET {self._api}/klines: expected a list, got {type(rows).__name__}")
         closed = [_kline(row) for row in rows if int(row[6]) < now]
         bars = closed[-self._history_bars :]
         if bars:
@@ -142,9 +149,10 @@ class LiveFeed:
         return Step(bars, False, bars[-1].open_time + self._interval_ms if bars else 0)
 
     async def depth(self, limit: int = 20) -> dict[str, list[list[str]]]:
-        body = await self._get("/api/v3/depth", {"symbol": self.symbol, "limit": str(limit)})
+        params = {"symbol": self.symbol, "limit": str(limit)}
+        body = await self._get(f"{self._api}/depth", params)
         if not isinstance(body, dict) or "bids" not in body or "asks" not in body:
-            raise FeedError("GET /api/v3/depth: expected bids and asks")
+            raise FeedError(f"GET {self._api}/depth: expected bids and asks")
         return {"bids": body["bids"][:limit], "asks": body["asks"][:limit]}
 
     def leave(self) -> None:
@@ -166,9 +174,9 @@ class LiveFeed:
     # -- helpers -----------------------------------------------------------------------------
 
     async def server_time_ms(self) -> int:
-        body = await self._get("/api/v3/time")
+        body = await self._get(f"{self._api}/time")
         if not isinstance(body, dict) or not isinstance(body.get("serverTime"), int):
-            raise FeedError("GET /api/v3/time: expected serverTime")
+            raise FeedError(f"GET {self._api}/time: expected serverTime")
         return int(body["serverTime"])
 
     async def _price(self, event: MarketEvent) -> None:
@@ -191,11 +199,11 @@ class LiveFeed:
         return out
 
     def _start_client(self) -> None:
-        spec = StreamSpec.of(MarketType.SPOT, [self.symbol], intervals=[self.interval])
+        spec = StreamSpec.of(self.market, [self.symbol], intervals=[self.interval])
         updates = self._on_price is not None
         config = LiveConfig(spec=spec, ws_url=self._ws, stale_after_s=self._stale_after_s,
                             publish_updates=updates)  # fmt: skip
-        rest = RestGateway(make_client(self._rest), MarketType.SPOT)
+        rest = RestGateway(make_client(self._rest), self.market)
         resume = {} if self._last_open is None else {(self.symbol, self.interval): self._last_open}
         self._client = StreamClient(
             config,

@@ -7,11 +7,13 @@
 | ``testnet`` | Binance testnet (``BinanceEndpoints.testnet()``) | a bot config, API keys |
 | ``live`` | Binance mainnet | a bot config, ``--confirm-live`` **and** API keys |
 
-(API keys: in the environment.) Paper, testnet and live run a spot bot config
-(``trader.live``); USD-M bots are refused there as in replay. A testnet or live bot started
-again picks up its position, its resting stop and its ids (its order key is stable per bot,
-mode and account); a paper run always starts a fresh account and closes its books on a stop
-(``trader.live``'s docstring says what each keeps).
+(API keys: in the environment.) Paper, testnet and live run a bot config (``trader.live``):
+spot in all three, USD-M (``market: usdm``) in testnet and live only (paper refuses it; so do
+testnet and live without the dead-man switch, ``safety.dead_man_s: 0``). A spot testnet or live
+bot started again picks up its position, its resting stop and its ids (its order key is stable
+per bot, mode and account), a USD-M one from the venue's signed position; a paper run always
+starts a fresh account and closes its books on a stop (``trader.live``'s docstring says what
+each keeps).
 
 Keys come only from the environment (``TRADINGBOT_BINANCE_API_KEY`` and
 ``TRADINGBOT_BINANCE_API_SECRET``, read once into ``Settings``), never from a bot config.
@@ -27,7 +29,7 @@ from __future__ import annotations
 from ai_engine.settings import Settings
 
 MODES = ("replay", "paper", "testnet", "live")
-BUILT = MODES  # paper, testnet, live: ``trader.live`` (spot bot configs)
+BUILT = MODES  # paper, testnet, live: ``trader.live`` (spot; USD-M in testnet and live)
 
 
 class ModeRefused(ValueError):  # noqa: N818 - a refusal, named for what it is
