@@ -108,14 +108,31 @@ def replay(config: Any, database_url: str, redis_url: str, watcher: Watcher) -> 
 
 
 def open_when_halted(watcher: Watcher) -> bool:
-    """Whether the bot held a position when it went halted (the last ``position`` event
-    before the first ``halted`` one). The command reaches the trader a little after the
-    test sent it; a signal may have closed the position meanwhile."""
+    """Whether the bot held a position when its emergency flatten could run: the last
+    ``position`` event before the first ``halted`` one, or a long opened after it by an entry
+    already in flight. The command reaches the trader a little after the test sent it (a
+    signal may have closed the position meanwhile), and the heartbeat halts entries at once
+    while the loop may be waiting on an entry it sent before: that order still fills (it is at
+    the venue) and the flatten, run when the loop's step ends, closes it."""
     halted = next(
         i for i, e in enumerate(watcher.events) if e.type == "bot" and e.data["state"] == "halted"
     )
     before = [e for e in watcher.events[:halted] if e.type == "position"]
-    return bool(before) and before[-1].data["side"] == "long"
+    if before and before[-1].data["side"] == "long":
+        return True
+    return bool(in_flight_entries(watcher, halted))
+
+
+def in_flight_entries(watcher: Watcher, halted: int) -> list[EngineEvent]:
+    """Entry orders reported after ``halted`` that were sent before the halt reached the loop:
+    those reported before the loop's next step (its next ``bar`` event) -- never later."""
+    later = watcher.events[halted:]
+    next_bar = next((i for i, e in enumerate(later) if e.type == "bar"), len(later))
+    return [
+        e
+        for e in later[:next_bar]
+        if e.type == "order" and e.data["side"] == "buy" and e.data["purpose"] == "entry"
+    ]
 
 
 def states(watcher: Watcher) -> list[tuple[str, str]]:
