@@ -4,9 +4,12 @@ long and short).
     runner = await ExitRunner.restore(wiring, instrument, key=cfg.id_key, desk=desk)
     stop = runner.planned_stop(close, atr)           # an entry's stop, for the risk checks
     await runner.entry_filled(fills, quantity=q, anchor=signal_bar_time, atr=atr)
-    await runner.on_bar(ts=..., high=..., low=..., close=..., atr=...)   # every bar
+    await runner.on_bar(ts=..., high=..., low=..., close=..., atr=..., volume=...)  # every bar
     await runner.on_signal(score=..., ts=...)        # a sell signal: reversal
     await runner.release()                           # before a flatten: cancel what rests
+
+Its ports (``ExitWiring``, ``ExitDesk``, the stores, ``bot_wiring``) are in
+``trader/exit_ports.py`` (re-exported here).
 
 Rules:
 
@@ -23,17 +26,30 @@ Rules:
   why not ``STOP_LOSS_LIMIT``).
 - **Actions run in list order**, each one's follow-ups (a refused stop's market exit, a late
   fill's re-sized stop) before the next. ``MoveStop`` on spot: cancel, then place.
-- **Fills at the venue are noticed** by querying each resting exit order once per bar
-  (``wiring.refresh``: the venue's report and fills into the order's rows, by client id,
-  idempotently) and reading the rows back; each new fill is given to the manager
-  (``on_fill``) and booked in the holdings with the exit reason of its order (the
-  ``trades.exit_reason`` words); the round trip closes with the fill that closes the
-  manager's position.
+- **Fills at the venue are noticed** by reading each resting exit order's rows once per bar
+  (one read: what the worker, the user data stream or a refresh wrote) and by querying the
+  venue for it (``wiring.refresh``: the venue's report and fills into the order's rows, by
+  client id, idempotently) when it could have traded: a market exit always; a resting stop or
+  take profit only on a new bar whose range reached its level within a tick (a long's stop:
+  low <= stop; a short's: high >= stop; take profits the other way; a stop-limit and an
+  order whose level the state no longer names: always) -- the sim fills them only on such a
+  touch. Every ``full_refresh_every`` bars, on the first bar, after skipped bars (a bar
+  later than the shortest step seen after the last) and in ``poll`` (before each of the
+  loop's reconciliations) every resting order is queried: live fills can come from elsewhere
+  (a manual cancel, a liquidation, a partial fill). A user data stream reconnect reconciles,
+  which writes the venue's view into the rows: the next bar's read sees it. Each new fill
+  is given to the manager (``on_fill``) and booked in the holdings with the exit reason of
+  its order (the ``trades.exit_reason`` words); the round trip closes with the fill that
+  closes the manager's position.
 - **Quantity (spot)**: the position the exits cover is the base the entry left after its
   base-asset fee, floored to the lot step (``exit_quantity``).
+- **A close-out the venue did not fill** (a market exit expired in an empty book): the manager
+  puts the stop back and retries after 1, 2, 4 ... 16 new bars, on a bar with volume
+  (``ExitRetry``); the stop rests untouched meanwhile. ``volume`` (the bar's) feeds that rule.
 - **Persistence**: after every call the manager's state, the order key, the resting orders and
   the fills already booked are saved (``ExitStore``: Redis hash ``tradingbot:exits:<bot>``,
-  field = symbol); ``restore`` picks them up, so a restarted trader carries on with the same
+  field = symbol; a record equal to the last one written is not written again); ``restore``
+  picks them up, so a restarted trader carries on with the same
   stop and the same ids. A closed position clears its record.
 - Spot take profits are watched by the manager on each bar and sent as market exits.
 - **USD-M** (a plan with ``reduce_only_venue``: ``bot_wiring(market="usdm")``): every exit
@@ -47,13 +63,11 @@ Rules:
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from typing import Any, Protocol
 
-from ai_engine.domain import InstrumentId, OrderSide, OrderStatus, Price, Quantity, from_epoch_ms
+from ai_engine.domain import OrderSide, OrderStatus, Price, Quantity, from_epoch_ms
 from ai_engine.domain.enums import PositionSide
 from ai_engine.domain.instruments import Instrument
 from ai_engine.execution.client_ids import Purpose, mint_client_order_id
@@ -61,121 +75,61 @@ from ai_engine.execution.exits import (
     CancelExit,
     ExitAction,
     ExitManager,
-    ExitPlan,
     ExitReason,
     ExitTag,
     MarketExit,
     MoveStop,
     PlaceStop,
     PlaceTakeProfit,
-    plan_from_mapping,
     state_from_primitive,
     state_to_primitive,
 )
-from ai_engine.trader import venue_records
+from ai_engine.trader.exit_ports import (
+    FILL_LOOKBACK,
+    FULL_REFRESH_EVERY,
+    Book,
+    Cancel,
+    ExitDesk,
+    ExitStore,
+    ExitWiring,
+    MemoryExitStore,
+    Peek,
+    Read,
+    RedisExitStore,
+    Refresh,
+    RowMark,
+    Send,
+    bot_wiring,
+    peek_orders,
+    refresh_order,
+)
 from ai_engine.trader.holdings import OrderFills
 from ai_engine.trader.intents import Intent
 
+__all__ = [  # the ports are re-exported: importers of trader.exits keep working
+    "FILL_LOOKBACK",
+    "FULL_REFRESH_EVERY",
+    "Book",
+    "Cancel",
+    "ExitDesk",
+    "ExitRunner",
+    "ExitStore",
+    "ExitWiring",
+    "MemoryExitStore",
+    "Peek",
+    "Read",
+    "RedisExitStore",
+    "Refresh",
+    "RowMark",
+    "Send",
+    "average_true_range",
+    "bot_wiring",
+    "exit_quantity",
+    "peek_orders",
+    "refresh_order",
+]
+
 ZERO = Decimal(0)
-FILL_LOOKBACK = timedelta(minutes=5)  # fills are looked for from before the venue's order time
-Cancel = Callable[[str], Awaitable[Mapping[str, Any]]]  # client id -> the worker's answer
-Refresh = Callable[[str], Awaitable[None]]  # client id: the venue's view into the rows
-Send = Callable[[Intent], Awaitable[tuple[str, OrderFills]]]  # persist, queue, read back
-Read = Callable[[str, str], tuple[str, OrderFills]]  # (client id, reason) -> status, fills
-Book = Callable[[OrderFills, bool], Awaitable[None]]  # (fills, closes the round trip)
-
-
-class ExitStore(Protocol):
-    async def load(self, symbol: str) -> Mapping[str, Any] | None: ...
-    async def save(self, symbol: str, record: Mapping[str, Any] | None) -> None: ...
-
-
-class MemoryExitStore:
-    """An ``ExitStore`` in memory (one process; tests and one-off replays)."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, str] = {}
-
-    async def load(self, symbol: str) -> Mapping[str, Any] | None:
-        text = self.records.get(symbol)
-        return None if text is None else dict(json.loads(text))
-
-    async def save(self, symbol: str, record: Mapping[str, Any] | None) -> None:
-        if record is None:
-            self.records.pop(symbol, None)
-        else:
-            self.records[symbol] = json.dumps(record)
-
-
-class RedisExitStore:
-    """An ``ExitStore`` in the Redis hash ``tradingbot:exits:<bot id>`` (field: symbol).
-    ``fresh`` (a replay: a new simulated account every run): what an earlier run left is not
-    loaded (and is overwritten by the first save)."""
-
-    def __init__(self, redis: Any, bot_id: str, *, fresh: bool = False) -> None:
-        self.redis, self.key, self.fresh = redis, f"tradingbot:exits:{bot_id}", fresh
-
-    async def load(self, symbol: str) -> Mapping[str, Any] | None:
-        if self.fresh:
-            return None
-        raw = await self.redis.hget(self.key, symbol)
-        return None if raw is None else dict(json.loads(raw))
-
-    async def save(self, symbol: str, record: Mapping[str, Any] | None) -> None:
-        if record is None:
-            await self.redis.hdel(self.key, symbol)
-        else:
-            await self.redis.hset(self.key, symbol, json.dumps(record))
-
-
-@dataclass(frozen=True)
-class ExitWiring:
-    """What the composition root gives a trader for its exits."""
-
-    plan: ExitPlan
-    cancel: Cancel
-    refresh: Refresh
-    store: ExitStore
-
-
-@dataclass(frozen=True)
-class ExitDesk:
-    """What the runner uses of its trader: the intent's fixed fields and the order path."""
-
-    bot_id: str
-    run_id: str
-    fee_rate: Decimal
-    risk_profile: str
-    starting_equity: Decimal
-    quote_asset: str
-    send: Send
-    read: Read
-    book: Book
-
-
-async def refresh_order(
-    venue: Any, sessions: Callable[[], Any], *, bot_id: str, id_prefix: str,
-    instrument_id: InstrumentId, client_order_id: str,
-) -> None:  # fmt: skip
-    """The venue's view of one order (status, and its fills once per trade id, ids with
-    ``id_prefix`` as the worker writes them) into its rows (``venue_records``); an order the
-    venue does not know is left as it is (the worker or reconciliation settles it)."""
-    report = await venue.query_order(instrument_id, client_order_id)
-    if report is None:
-        return
-    fills = []
-    if report.filled_quantity.value > 0:
-        since = report.created_at - FILL_LOOKBACK
-        trades = await venue.trades_since(instrument_id, since)
-        fills = [f for f in trades if f.client_order_id == client_order_id]
-    with sessions() as session:
-        row = venue_records.order_row(session, client_order_id, bot_id)
-        if row is None:
-            return
-        venue_records.apply_report(row, report, id_prefix)
-        for fill in fills:
-            venue_records.insert_fill(session, row, fill, id_prefix)
-        session.commit()
 
 
 def exit_quantity(bought: Decimal, base_fee: Decimal, lot_step: Decimal) -> Decimal:
@@ -207,6 +161,12 @@ class ExitRunner:
         self.reasons: dict[str, ExitReason] = {}  # client id -> why it was sent
         self.last_close: Decimal | None = None  # the reference price of a market exit
         self._pending_books: list[tuple[OrderFills, bool]] = []  # booked at the step's end
+        self._saved: str | None = None  # the record last written (unchanged: not again)
+        self._last_bar: datetime | None = None  # the last bar's close time seen by on_bar
+        self._interval: timedelta | None = None  # the shortest step between two bars seen
+        self._since_full = 0  # bars since every resting order was last queried
+        self._marks: dict[str, RowMark] = {}  # each resting order's row as last read in full
+        self._followed: set[str] = set()  # orders whose read follows a replacement: always read
 
     @classmethod
     async def restore(
@@ -298,16 +258,73 @@ class ExitRunner:
         await self.run(actions, ts)
 
     async def on_bar(
-        self, *, ts: datetime, high: Decimal, low: Decimal, close: Decimal, atr: Decimal | None
-    ) -> None:
-        """Notice what filled at the venue, then the manager's bar rules."""
+        self, *, ts: datetime, high: Decimal, low: Decimal, close: Decimal,
+        atr: Decimal | None, volume: Decimal | None = None,
+    ) -> None:  # fmt: skip
+        """Notice what filled at the venue (querying what the bar could have filled), then
+        the manager's bar rules."""
         self.last_close = close
-        await self.poll(ts)
+        new_bar = self._last_bar is None or ts > self._last_bar
+        full = self._full_refresh_due(ts)
+        for client_id in list(self.resting):
+            if full or self._may_have_traded(client_id, high, low, new_bar):
+                await self.wiring.refresh(client_id)
+        marks = self._peek(list(self.resting))
+        for client_id in list(self.resting):
+            if marks is None or marks.get(client_id) != self._marks.get(client_id):
+                await self.run(self._settle(client_id, ours_canceled=False), ts)
         if self.is_open:
             actions = self.manager.on_bar(
-                ts=ts, high=Price(high), low=Price(low), close=Price(close), atr=atr
-            )
+                ts=ts, high=Price(high), low=Price(low), close=Price(close), atr=atr,
+                volume=volume,
+            )  # fmt: skip
             await self.run(actions, ts)
+
+    def _peek(self, client_ids: list[str]) -> Mapping[str, RowMark] | None:
+        """The rows' marks in one read (None: no peek, or an order read through its
+        replacement -- read each in full)."""
+        peek = self.wiring.peek
+        if peek is None or not client_ids or self._followed.intersection(client_ids):
+            return None
+        return peek(client_ids)
+
+    def _full_refresh_due(self, ts: datetime) -> bool:
+        """Every resting order is queried on the first bar, after skipped bars (later than the
+        shortest step seen) and every ``full_refresh_every`` bars."""
+        last, self._since_full = self._last_bar, self._since_full + 1
+        skipped = False
+        if last is not None and ts > last:
+            step = ts - last
+            skipped = self._interval is not None and step > self._interval
+            self._interval = step if self._interval is None else min(self._interval, step)
+        if last is None or ts > last:
+            self._last_bar = ts
+        due = last is None or skipped or self._since_full >= self.wiring.full_refresh_every
+        if due:
+            self._since_full = 0
+        return due
+
+    def _may_have_traded(self, client_id: str, high: Decimal, low: Decimal, new_bar: bool) -> bool:
+        """Whether the bar could have filled a resting exit order: a market exit (or an order
+        the state no longer prices) always; a stop or take profit when a new bar's range
+        reached its level within a tick."""
+        state = self.manager.state
+        tag = self.resting.get(client_id)
+        if state is None or tag is None:
+            return True
+        tick = self.manager.instrument.tick_size
+        if state.stop is not None and state.stop.tag == tag:
+            if self.wiring.plan.stop_limit_offset is not None:
+                return True  # a triggered stop-limit may fill on any later bar
+            level = state.stop.stop_price.value
+            touched = low <= level + tick if state.is_long else high >= level - tick
+            return new_bar and touched
+        slot = next((t for t in state.take_profits if t.tag == tag and t.resting), None)
+        if slot is None:
+            return True
+        level = slot.price.value
+        touched = high >= level - tick if state.is_long else low <= level + tick
+        return new_bar and touched
 
     async def on_signal(self, *, score: Decimal | None, ts: datetime) -> None:
         """A signal to close the position (a long's sell, a short's buy): the reversal rule."""
@@ -322,7 +339,8 @@ class ExitRunner:
         return "buy" if state is not None and not state.is_long else "sell"
 
     async def poll(self, ts: datetime) -> None:
-        """Query every resting exit order and settle what it did."""
+        """Query every resting exit order and settle what it did (a full refresh: before a
+        reconciliation, after a reconnect)."""
         for client_id in list(self.resting):
             await self.wiring.refresh(client_id)
             await self.run(self._settle(client_id, ours_canceled=False), ts)
@@ -409,7 +427,11 @@ class ExitRunner:
         unfilled in part not at our request is an exit failure. Returns follow-ups."""
         tag = self.resting.get(client_id) or _tag(client_id)
         reason = self.reasons.get(client_id, ExitReason.STOP_LOSS)
+        if self.wiring.peek is not None:  # the row as this read saw it (or a little later)
+            self._marks.update(self.wiring.peek([client_id]))
         status, fills = self.desk.read(client_id, str(reason))
+        if fills.client_order_id != client_id:
+            self._followed.add(client_id)
         seen = self.booked.get(client_id, 0)
         new = fills.fills[seen:]
         actions: list[ExitAction] = []
@@ -429,6 +451,7 @@ class ExitRunner:
         terminal = OrderStatus(status).is_terminal
         if terminal:
             self.resting.pop(client_id, None)
+            self._marks.pop(client_id, None)
             unfilled = status != OrderStatus.FILLED.value
             if unfilled and not ours_canceled and self.is_open:
                 detail = f"{client_id} {status} at the venue"
@@ -446,7 +469,9 @@ class ExitRunner:
         self._pending_books.clear()
         state = self.manager.state
         if state is None or state.closed:
-            await self.wiring.store.save(self.symbol, None)
+            if self._saved != "":
+                await self.wiring.store.save(self.symbol, None)
+                self._saved = ""
             return
         record = {
             "key": self.key,
@@ -455,7 +480,10 @@ class ExitRunner:
             "booked": self.booked,
             "reasons": {cid: str(r) for cid, r in self.reasons.items()},
         }
-        await self.wiring.store.save(self.symbol, record)
+        text = json.dumps(record)
+        if text != self._saved:
+            await self.wiring.store.save(self.symbol, record)
+            self._saved = text
 
 
 def _tag(client_id: str) -> ExitTag:
@@ -463,29 +491,3 @@ def _tag(client_id: str) -> ExitTag:
     if tag is None:
         raise ValueError(f"{client_id} is not an exit order's client id")
     return tag
-
-
-def bot_wiring(
-    exits: Mapping[str, Any], *, fee_rate: Decimal, market: str, cancel: Cancel | None,
-    venue: Any, sessions: Callable[[], Any], bot_id: str, id_prefix: str,
-    instrument_id: InstrumentId, store: ExitStore, where: str = "exits",
-) -> ExitWiring | None:  # fmt: skip
-    """A bot config's ``exits`` wired to a venue client (refresh), the worker's cancel task and
-    a store; None for an empty ``exits`` (no exit manager: the strategy's exits only).
-    ``plan_from_mapping`` errors (``ExitConfigError``) name the key."""
-    if not exits:
-        return None
-    if cancel is None:
-        raise ValueError(f"{where}: the exit manager needs the worker's cancel task")
-    plan = plan_from_mapping(
-        exits, maker_fee_rate=fee_rate, taker_fee_rate=fee_rate,
-        reduce_only_venue=market == "usdm", where=where,
-    )  # fmt: skip
-
-    async def refresh(client_order_id: str) -> None:
-        await refresh_order(
-            venue, sessions, bot_id=bot_id, id_prefix=id_prefix, instrument_id=instrument_id,
-            client_order_id=client_order_id,
-        )  # fmt: skip
-
-    return ExitWiring(plan=plan, cancel=cancel, refresh=refresh, store=store)

@@ -635,7 +635,7 @@ class Trader:
         await self.exits.on_bar(
             ts=from_epoch_ms(bar.open_time + self.config.interval_ms),
             high=Decimal(repr(bar.high)), low=Decimal(repr(bar.low)),
-            close=Decimal(repr(bar.close)), atr=self._atr(),
+            close=Decimal(repr(bar.close)), atr=self._atr(), volume=Decimal(repr(bar.volume)),
         )  # fmt: skip
 
     async def _entry_filled(self, fills: OrderFills, bar: Kline) -> None:

@@ -24,7 +24,7 @@ Interface (the trader codes against this)::
                                     fee=entry_fee_in_quote, ts=fill_ts, anchor=signal_bar_time,
                                     atr=atr_or_None, stop_price=strategy_stop_or_None)
     actions = exits.on_bar(ts=bar_close_time, high=Price(h), low=Price(l), close=Price(c),
-                           atr=atr_or_None)
+                           atr=atr_or_None, volume=volume_or_None)
     actions = exits.on_tick(ts=ts, price=Price(p))           # flash crash (> 5 % in 1 min)
     actions = exits.on_fill(tag=tag, quantity=qty, price=Price(p), ts=ts)   # any exit's fill
     actions = exits.on_signal(side=OrderSide.SELL, score=D(75), ts=ts)      # reversal
@@ -73,6 +73,13 @@ Rules:
   ``score >= reversal_min_score`` when set) and **flash crash** (``on_tick``: the price moved
   more than ``move`` within ``window``, either way) close the whole remaining quantity at
   market and cancel the resting exits.
+- **A close-out the venue did not fill** (time stop, reversal, trailing, a refused stop, flash
+  crash: a market exit that expired in an empty book or was refused) puts the stop back and
+  waits (``state.retry``, ``ExitRetry``): the next attempt after 1, 2, 4, 8, 16, 16 ... new bars
+  (a bar later than the last counted), and only on a bar that traded (``on_bar(volume=)``: 0
+  waits, None is unknown). Meanwhile the bar rules and reversal signals are off (the close-out
+  is decided) and the stop rests untouched. Every attempt is a new order (a new tag). A spot
+  take profit sent at market is not retried (the level is dropped; the stop covers it).
 - **Exit quantities never exceed the position**; a fill the state cannot place (unknown tag,
   more than remains) raises ``ExitStateError``: reconcile with the venue.
 - The state is checked against its invariants (``state.violations``) after every call.
@@ -102,6 +109,7 @@ from ai_engine.execution.exits.plan import (
     TrailingStop,
 )
 from ai_engine.execution.exits.state import (
+    ExitRetry,
     ExitState,
     ExitStateError,
     LiveStop,
@@ -121,6 +129,7 @@ __all__ = [
     "ExitManager",
     "ExitPlan",
     "ExitReason",
+    "ExitRetry",
     "ExitState",
     "ExitStateError",
     "ExitTag",

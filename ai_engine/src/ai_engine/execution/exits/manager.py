@@ -34,10 +34,13 @@ from ai_engine.execution.exits.flash import flash_move, track_window
 from ai_engine.execution.exits.plan import ExitPlan
 from ai_engine.execution.exits.rules import ExitRules
 from ai_engine.execution.exits.state import (
+    ExitRetry,
     ExitState,
     ExitStateError,
     LiveStop,
+    PendingExit,
     check,
+    retry_wait,
 )
 from ai_engine.execution.exits.step import Step, stop_reason
 
@@ -123,15 +126,20 @@ class ExitManager(ExitRules):
         low: Price,
         close: Price,
         atr: Decimal | None = None,
+        volume: Decimal | None = None,
     ) -> list[ExitAction]:
         """A bar closed at ``ts``: time stop, watched take profits (spot), breakeven and
-        trailing moves."""
+        trailing moves -- or, while a failed close-out waits (``state.retry``), its countdown
+        and retry (``volume`` 0: the bar did not trade, a due retry waits for one that did;
+        None: unknown)."""
         s = self._state
         if s is None or s.closed:
             return []
         extreme = high.value if s.is_long else low.value
         best = max(s.best_price, extreme) if s.is_long else min(s.best_price, extreme)
-        step = Step(replace(s, bars_held=s.bars_held + 1, best_price=best))
+        step = Step(replace(s, bars_held=s.bars_held + 1, best_price=best, last_bar=ts))
+        if s.retry is not None:
+            return self._retry_close_out(step, s.retry, ts, volume)
         timed_out = self._timed_out(step.state, ts)
         if timed_out is not None:
             self._exit_all(step, ExitReason.TIME_STOP, Purpose.EXIT, timed_out)
@@ -180,8 +188,8 @@ class ExitManager(ExitRules):
         """A strategy signal: one on the closing side (a reversal) closes the position when
         the plan says so and its score reaches ``reversal_min_score``."""
         s, plan = self._state, self.plan
-        if s is None or s.closed or not plan.exit_on_reversal:
-            return []
+        if s is None or s.closed or not plan.exit_on_reversal or s.retry is not None:
+            return []  # (a close-out already decided waits for its retry)
         if side is not prices.closing_side(s.is_long):
             return []
         if plan.reversal_min_score is not None and (
@@ -231,6 +239,8 @@ class ExitManager(ExitRules):
             left = tuple(p for p in s.pending if p.tag != tag)
             step.state = replace(step.state, pending=left)
             self._settle(step, failed.reason, f"{tag} failed ({detail})")
+            if failed.reason is not ExitReason.TAKE_PROFIT and step.state.is_open:
+                self._schedule_retry(step, failed, detail)
         elif any(slot.tag == tag and slot.resting for slot in s.take_profits):
             slots = tuple(
                 replace(slot, done=True) if slot.tag == tag else slot for slot in s.take_profits
@@ -258,6 +268,36 @@ class ExitManager(ExitRules):
             )
         )  # fmt: skip
         self._settle(step, ExitReason.STOP_LOSS, f"entry grew by {quantity} at {price}")
+        return self._finish(step)
+
+    # -- a close-out the venue did not fill ---------------------------------------------------
+
+    def _schedule_retry(self, step: Step, failed: PendingExit, detail: str) -> None:
+        """A close-out's market exit failed (the stop is back, ``_settle``): the next attempt
+        waits ``retry_wait(failures)`` new bars. Spot take profits are not retried (the level
+        is dropped; the stop covers it)."""
+        prior = step.state.retry
+        failures = 1 if prior is None else prior.failures + 1
+        why = prior.detail if prior is not None else f"{failed.reason} close-out"
+        retry = ExitRetry(
+            reason=failed.reason, purpose=failed.tag.purpose, detail=why, failures=failures,
+            wait=retry_wait(failures), seen=step.state.last_bar,
+        )  # fmt: skip
+        step.state = replace(step.state, retry=retry)
+
+    def _retry_close_out(
+        self, step: Step, retry: ExitRetry, ts: datetime, volume: Decimal | None
+    ) -> list[ExitAction]:
+        """A failed close-out waits: each new bar (later than the last counted) counts down;
+        when due, on a bar that traded, the remainder goes out at market again (cancels first
+        on spot). Until then the bar rules are off -- the close-out is decided -- and the stop
+        rests untouched: no cancel and re-place each bar."""
+        if retry.seen is None or ts > retry.seen:
+            retry = replace(retry, wait=max(retry.wait - 1, 0), seen=ts)
+        step.state = replace(step.state, retry=retry)
+        if retry.wait == 0 and (volume is None or volume > 0):
+            detail = f"{retry.detail}: attempt {retry.failures + 1} at market"
+            self._exit_all(step, retry.reason, retry.purpose, detail)
         return self._finish(step)
 
     def _finish(self, step: Step) -> list[ExitAction]:

@@ -126,7 +126,9 @@ class ExitOrders:
         if s.remaining.is_zero():
             cancels = self._cancel_resting(step, reason, f"position closed: {detail}")
             step.actions.extend(cancels)
-            step.state = replace(step.state, pending=(), closed=True, close_reason=reason)
+            step.state = replace(
+                step.state, pending=(), closed=True, close_reason=reason, retry=None
+            )
             return
         if s.in_flight > s.remaining:
             kept = _trim(s.pending, s.remaining)

@@ -2,7 +2,8 @@
 its positions' exits up where they were (``ExitManager(plan, instrument, state)``).
 
 Decimals travel as strings, times as ISO 8601 with their offset, tags as ``[purpose letter,
-attempt]``. ``state_from_primitive`` raises ``DomainValueError`` naming the field it could not
+attempt]``; a record written before ``last_bar`` and ``retry`` existed reads None for both.
+``state_from_primitive`` raises ``DomainValueError`` naming the field it could not
 read; the restored state is checked against the invariants like any other.
 """
 
@@ -18,6 +19,7 @@ from ai_engine.domain.serialization import Primitive, to_primitive
 from ai_engine.execution.client_ids import Purpose
 from ai_engine.execution.exits.actions import ExitReason, ExitTag
 from ai_engine.execution.exits.state import (
+    ExitRetry,
     ExitState,
     LiveStop,
     PendingExit,
@@ -64,6 +66,8 @@ def state_from_primitive(data: Mapping[str, Any]) -> ExitState:
         closed=r.flag("closed"),
         close_reason=None if data.get("close_reason") is None
         else ExitReason(r.text("close_reason")),
+        last_bar=None if data.get("last_bar") is None else r.time("last_bar"),
+        retry=None if data.get("retry") is None else _retry(_Reader(data["retry"], "retry")),
     )  # fmt: skip
     return check(state)
 
@@ -135,6 +139,15 @@ def _slot(r: _Reader) -> TakeProfitSlot:
         level=r.integer("level"), price=Price(r.decimal("price")),
         quantity=Quantity(r.decimal("quantity")), tag=None if tag is None else _tag(tag),
         filled=Quantity(r.decimal("filled")), done=r.flag("done"),
+    )  # fmt: skip
+
+
+def _retry(r: _Reader) -> ExitRetry:
+    seen = r.raw("seen")
+    return ExitRetry(
+        reason=ExitReason(r.text("reason")), purpose=Purpose(r.text("purpose")),
+        detail=r.text("detail"), failures=r.integer("failures"), wait=r.integer("wait"),
+        seen=None if seen is None else r.time("seen"),
     )  # fmt: skip
 
 

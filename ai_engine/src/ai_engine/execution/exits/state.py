@@ -12,7 +12,8 @@ and the property tests after every event):
   less what market exits in flight are closing (``stop + in flight == remaining``); none only
   while market exits in flight cover all of it;
 - a closed position has no live stop, no resting take profit and nothing in flight;
-- resting take profits never add up to more than the remaining quantity.
+- resting take profits never add up to more than the remaining quantity;
+- a close-out waiting for its retry (``retry``, see ``ExitRetry``) only while open.
 """
 
 from __future__ import annotations
@@ -70,6 +71,29 @@ class PendingExit:
     reason: ExitReason
 
 
+RETRY_CAP_BARS = 16  # the longest wait between two attempts of a close-out at market
+
+
+def retry_wait(failures: int) -> int:
+    """The new bars to wait after ``failures`` failed attempts in a row: 1, 2, 4, ... 16."""
+    return min(1 << (max(failures, 1) - 1), RETRY_CAP_BARS)
+
+
+@dataclass(frozen=True, slots=True)
+class ExitRetry:
+    """A close-out at market (time stop, reversal, trailing, a refused stop, flash crash) the
+    venue did not fill (it expired in an empty book, or was refused): the protective stop is
+    back and rests untouched while the close-out waits ``wait`` more new bars (a bar later
+    than ``seen``), then it is tried again on a bar that traded."""
+
+    reason: ExitReason
+    purpose: Purpose
+    detail: str  # why the close-out was decided (the first attempt's words)
+    failures: int  # attempts that failed in a row
+    wait: int  # new bars still to wait (0: due)
+    seen: datetime | None  # the last bar counted
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExitState:
     symbol: str
@@ -96,6 +120,8 @@ class ExitState:
     highs: tuple[tuple[datetime, Decimal], ...] = ()
     closed: bool = False
     close_reason: ExitReason | None = None
+    last_bar: datetime | None = None  # the close time of the last bar seen
+    retry: ExitRetry | None = None  # a failed close-out waiting for its next attempt
 
     @property
     def is_open(self) -> bool:
@@ -132,6 +158,8 @@ def violations(state: ExitState) -> list[str]:
             found.append(f"closed with {state.remaining} remaining")
         if state.stop is not None or state.pending or state.resting_take_profit.value > 0:
             found.append("closed with exit orders still live")
+        if state.retry is not None:
+            found.append("closed with a close-out waiting for its retry")
         return found
     if state.remaining.is_zero():
         found.append("open with nothing remaining")
