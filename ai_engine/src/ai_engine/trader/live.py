@@ -121,6 +121,7 @@ from ai_engine.trader.loop import Trader, TraderConfig, TraderRun
 from ai_engine.trader.positions_usdm import UsdmBook
 from ai_engine.trader.records import Recorder
 from ai_engine.trader.supervisor import Supervisor, supervised
+from ai_engine.trader.usdm import funding_hook
 from ai_engine.venues.binance import BinanceCredentials, BinanceEndpoints
 from ai_engine.venues.binance.endpoints import require_live_allowed
 
@@ -483,7 +484,7 @@ class _Run:
                     sessions=lambda: Session(self.engine), submit=self.submit,
                     holdings=books[symbol], supervisor=supervisor, cancel_all=cancel_all,
                     recorder=recorder, reconcile=reconcile,
-                    funding=_funding_since(venue, instrument.id, since) if usdm else None,
+                    funding=funding_hook(venue, instrument.id, since) if usdm else None,
                     exits=bot_wiring(
                         bot.exits, fee_rate=bot.fee, market=bot.market, cancel=self.cancel,
                         venue=venue, sessions=lambda: Session(self.engine), bot_id=bot.id,
@@ -830,24 +831,6 @@ class _UserStream:
             "orders_updated": c.orders_updated, "fills_recorded": c.fills_recorded,
             "reconciliations": c.reconciliations, "left_to_worker": c.left_to_worker,
         }  # fmt: skip
-
-
-def _funding_since(venue: Any, instrument_id: Any, since: datetime) -> Callable[[], Any]:
-    """The trader's USD-M ``funding`` hook: the funding the venue booked on the instrument from
-    ``since`` (the run's start, the venue's clock) on, each payment once."""
-    seen: set[tuple[datetime, Decimal]] = set()
-
-    async def funding() -> list[Decimal]:
-        nonlocal since
-        new = [
-            (t, a) for t, a in await venue.funding_fees(instrument_id, since) if (t, a) not in seen
-        ]
-        seen.update(new)
-        if new:
-            since = new[-1][0]
-        return [amount for _, amount in new]
-
-    return funding
 
 
 def _credentials(settings: Settings) -> BinanceCredentials:

@@ -52,7 +52,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,7 @@ from ai_engine.trader.model_input import ModelInputError, for_strategy
 from ai_engine.trader.positions_usdm import UsdmBook
 from ai_engine.trader.records import Recorder, start_replay
 from ai_engine.trader.supervisor import supervised
+from ai_engine.trader.usdm import funding_hook
 
 ZERO = Decimal(0)
 UNRESTRICTED = "unrestricted"  # no limits but the venue's: what the backtest does
@@ -467,7 +468,7 @@ async def _trade(
                 traders[symbol] = Trader(
                     config, feed=ClockSteppedFeed(http, base_url, symbol, plan.interval,
                                                   clock=clock, api=FAPI if usdm else SPOT_API),
-                    funding=_funding_hook(venue, instrument.id) if usdm else None,
+                    funding=funding_hook(venue, instrument.id) if usdm else None,
                     instrument=instrument, instrument_row=row,
                     sessions=lambda: Session(engine), submit=submit, holdings=books[symbol],
                     supervisor=supervisor, cancel_all=cancel_all, recorder=recorder,
@@ -506,25 +507,6 @@ async def _trade(
         run_id, bot_id, first, document, runs[first], list(books[first].trips), books[first],
         balances, runs=runs, books=books, venue_positions=positions,
     )  # fmt: skip
-
-
-def _funding_hook(venue: Any, instrument_id: Any) -> Callable[[], Any]:
-    """The trader's ``funding`` hook: the funding the venue booked on the instrument since the
-    last call (its income history), each payment once."""
-    seen: set[tuple[datetime, Decimal]] = set()
-    since = datetime(1970, 1, 1, tzinfo=UTC)
-
-    async def funding() -> list[Decimal]:
-        nonlocal since
-        new = [
-            (t, a) for t, a in await venue.funding_fees(instrument_id, since) if (t, a) not in seen
-        ]
-        seen.update(new)
-        if new:
-            since = new[-1][0]
-        return [amount for _, amount in new]
-
-    return funding
 
 
 async def run_traders(traders: list[Trader], supervisor: Any) -> dict[str, TraderRun]:

@@ -11,12 +11,19 @@ trades (docs/execution.md, "Parity"):
   ``quantity = cash / (price x (1/leverage + fee))``, floored to the lot step (the venue trades
   whole lots; the backtest the exact fraction, inside ``drift.QTY_REL_TOL``), with ``price`` the
   decision bar's close (the fill is the next bar's open, which is that close or a tick away).
+- ``funding_hook`` is the loop's ``funding`` hook: the funding the venue booked on the
+  instrument (its income history) from ``since`` on, each payment once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +55,24 @@ def entry_quantity(
         return Decimal(0)
     raw = cash / (price * (Decimal(1) / leverage + fee))
     return (raw / lot_step).to_integral_value(rounding=ROUND_DOWN) * lot_step
+
+
+def funding_hook(
+    venue: Any, instrument_id: Any, since: datetime = EPOCH
+) -> Callable[[], Awaitable[list[Decimal]]]:
+    """The funding payments ``venue.funding_fees`` lists from ``since`` on that an earlier call
+    did not return (replay: all of the run's sim; live: from the run's start, the venue's
+    clock, so an account's earlier income is not booked)."""
+    seen: set[tuple[datetime, Decimal]] = set()
+
+    async def funding() -> list[Decimal]:
+        nonlocal since
+        new = [
+            (t, a) for t, a in await venue.funding_fees(instrument_id, since) if (t, a) not in seen
+        ]
+        seen.update(new)
+        if new:
+            since = new[-1][0]
+        return [amount for _, amount in new]
+
+    return funding
