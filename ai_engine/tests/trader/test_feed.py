@@ -1,6 +1,7 @@
 """The stepped feed (``trader/feed.py``) against the sim exchange in this test's loop: one bar
 per step, in order, to the end of the data; its errors are ``FeedError``s naming the request;
-``BarWindow`` equals ``klines_to_bars`` of the list's tail whatever way the list grows.
+``BarWindow`` equals ``klines_to_bars`` of the list's tail whatever way the list grows, and
+after a live run lets go of its oldest bars (``TraderRun.keep_last``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ai_engine.trader.feed import (
     http_session,
     klines_to_bars,
 )
+from ai_engine.trader.loop import TraderRun
 
 DAY = (
     Path(__file__).resolve().parents[2]
@@ -61,6 +63,24 @@ def test_the_window_is_the_tail_of_the_list_however_it_grows() -> None:
     assert same(window.of(other), klines_to_bars(other[-5:]))
     with pytest.raises(ValueError, match="at least one bar"):
         BarWindow(0)
+
+
+def test_a_run_keeping_its_last_bars_lets_go_in_cuts_and_its_window_follows() -> None:
+    run, window = TraderRun(), BarWindow(5)
+    for chunk in (3, 4, 1, 1, 9, 1, 30, 1, 2):
+        for _ in range(chunk):
+            i = run.seen
+            run.bars.append(kline(i))
+            run.equity.append(Decimal(i))
+        run.keep_last(8)
+        assert len(run.bars) == len(run.equity) < 16  # cut once they reach twice the kept
+        assert [b.open_time for b in run.bars] == [60_000 * i for i in range(run.dropped, run.seen)]
+        assert run.equity[-1] == Decimal(run.seen - 1)  # each bar keeps its own equity point
+        assert same(window.of(run.bars), klines_to_bars(run.bars[-5:])), run.seen
+    assert run.seen == 52
+    assert run.dropped == 52 - len(run.bars) > 0
+    run.keep_last(0)  # 0 keeps everything
+    assert run.seen == 52
 
 
 async def test_each_step_brings_the_next_bar_and_errors_name_the_request(

@@ -135,7 +135,8 @@ def test_bar_by_bar_probabilities_and_signals_equal_the_batch_ones(
     registry_root: tuple[Path, str], btc3: Bars
 ) -> None:
     """What the trader's ``_on_bar`` does (history first, then one bar at a time, the strategy
-    on its trailing window) against the strategy on all bars with the batch column."""
+    on its trailing window; the bars held cut to the last day, as a live run keeps them)
+    against the strategy on all bars with the batch column."""
     root, model_id = registry_root
     strategy = get("ml_lightgbm")
     params = strategy.params(PARAMS)
@@ -154,9 +155,11 @@ def test_bar_by_bar_probabilities_and_signals_equal_the_batch_ones(
     live_p: list[float] = []
     enter: list[bool] = []
     leave: list[bool] = []
+    keep = start  # as a live run holds its last bars only (``TraderConfig.keep_bars``)
     for stop in range(start, len(bars) + 1):
-        held = bars[:stop]
+        held = bars[stop - keep : stop]
         window = model.attach(_market(held[-lookback:], 60_000), held)
+        model.keep_last(keep)
         assert window.model_prob is not None
         live_p.append(float(window.model_prob[-1]))
         s = strategy.run(window, params)

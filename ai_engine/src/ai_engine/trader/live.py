@@ -128,6 +128,9 @@ from ai_engine.venues.binance.endpoints import require_live_allowed
 log = logging.getLogger("ai_engine.trader")
 ZERO = Decimal(0)
 LIVE_MODES = ("paper", "testnet", "live")
+# Bars a live trader holds in memory per symbol (a week of 1m bars; at least the strategy's
+# window): it runs for weeks, and what it saw before is in PostgreSQL (``TraderConfig``).
+KEEP_BARS = 10_080
 PAPER_KEY, PAPER_SECRET = "paper-key", "paper-secret"  # the paper sim's local account
 MAINNET_PUBLIC = ("https://api.binance.com", "wss://stream.binance.com:9443")
 
@@ -167,7 +170,7 @@ class LiveOutcome:
 
     @property
     def bars(self) -> int:
-        return sum(len(r.bars) for r in self.runs.values())
+        return sum(r.seen for r in self.runs.values())
 
 
 def check_live(request: LiveRequest, settings: Settings) -> BinanceEndpoints:
@@ -464,7 +467,7 @@ class _Run:
                     risk_profile=bot.limits.name, limits=bot.limits, close_at_end=False,
                     order_key=self.order_key, fraction=bot.fraction,
                     book_events=bot.book_events, models_root=self.models_root,
-                    market=bot.market, leverage=bot.leverage or 1,
+                    market=bot.market, leverage=bot.leverage or 1, keep_bars=KEEP_BARS,
                 )  # fmt: skip
                 recorder = Recorder(
                     lambda: Session(self.engine), bot_id=bot.id, run_id=run_id,

@@ -109,6 +109,10 @@ class TraderConfig:
     reconcile_every_bars: int = 60  # supervised: reconcile on start and every this many bars
     book_events: bool = False  # supervised: a ``book`` event (top 20 levels) after each step
     models_root: Path | None = None  # the model registry: its promoted model (model_input.py)
+    # Bars (and equity points) held in memory: 0 keeps every one (a replay's JSON needs them);
+    # a live run keeps this many (at least the strategy's window), so a bot running for weeks
+    # does not grow by every bar it saw (its equity is in PostgreSQL, ``records``).
+    keep_bars: int = 0
     market: str = "spot"  # spot | usdm (module docstring)
     leverage: int = 1  # usdm: the leverage the entries are sized with
 
@@ -126,6 +130,20 @@ class TraderRun:
     orders: list[tuple[str, str]] = field(default_factory=list)  # (client id, final status)
     refusals: int = 0
     stopped_by: str = ""  # the control command or condition that ended the loop early
+    dropped: int = 0  # oldest bars (and their equity) let go (``TraderConfig.keep_bars``)
+
+    @property
+    def seen(self) -> int:
+        """Bars seen in all, the ones let go included."""
+        return self.dropped + len(self.bars)
+
+    def keep_last(self, keep: int) -> None:
+        """Let go of all but the last ``keep`` bars and equity points (in one cut, once they
+        reach twice that: the strategy's window is rebuilt once per cut)."""
+        if keep > 0 and len(self.bars) >= 2 * keep:
+            cut = len(self.bars) - keep
+            del self.bars[:cut], self.equity[:cut]
+            self.dropped += cut
 
 
 class Trader:
@@ -225,7 +243,7 @@ class Trader:
         every = self.config.reconcile_every_bars
         if self.reconcile is None or self.supervisor is None or every <= 0:
             return
-        seen = len(self.run_state.bars)
+        seen = self.run_state.seen
         if self._reconciled_at is not None and seen - self._reconciled_at < every:
             return
         self._reconciled_at = seen
@@ -299,6 +317,11 @@ class Trader:
             equity = self.holdings.equity(Decimal(repr(bar.close)))
             self.run_state.equity.append(equity)
             self.peak_equity = max(self.peak_equity, equity)
+        if self.config.keep_bars:
+            keep = max(self.config.keep_bars, self.lookback + 1)
+            self.run_state.keep_last(keep)
+            if self.model is not None:
+                self.model.keep_last(keep)
         if self.supervisor is not None and bars:
             await self._report_bars(bars)
 

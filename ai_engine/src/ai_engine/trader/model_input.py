@@ -114,6 +114,12 @@ class ModelInput:
             self._times.append(b.open_time)
             self._probs.append(p)
 
+    def keep_last(self, keep: int) -> None:
+        """Let go of all but the last ``keep`` bars' times and probabilities (live runs:
+        ``TraderConfig.keep_bars``); the bars given later must continue the last one kept."""
+        if keep > 0 and len(self._times) > keep:
+            del self._times[:-keep], self._probs[:-keep]
+
     def attach(self, window: MarketInput, bars: Sequence[Kline]) -> MarketInput:
         """``window`` (the last ``len(window)`` of ``bars``) with its ``model_prob`` column."""
         self.observe(bars)
