@@ -565,10 +565,6 @@ class Trader:
             symbol=inst.id.symbol,
             purpose=purpose,
         )
-        with self.sessions() as session:  # a restart re-seeing a bar an earlier run traded
-            if intents.order_exists(session, client_id):
-                self._refused(decided_at, {**why, "skipped": f"{client_id} already sent"})
-                return
         intent = intents.Intent(
             client_order_id=client_id, bot_id=cfg.bot_id, run_id=cfg.run_id, side=side.value,
             quantity=qty, reference_price=close, fee_rate=cfg.fee_rate,
@@ -576,8 +572,13 @@ class Trader:
             reason=reason, starting_equity=self.starting_equity, why=why, protective_stop=stop,
             target=target, reduce_only=reduce_only, leverage=cfg.leverage,
         )  # fmt: skip
-        with self.sessions() as session:
-            intents.persist_intent(session, self.instrument_row, intent)
+        with self.sessions() as session:  # one session: the order path's latency budget
+            sent = intents.order_exists(session, client_id)  # a restart re-seeing a traded bar
+            if not sent:
+                intents.persist_intent(session, self.instrument_row, intent)
+        if sent:
+            self._refused(decided_at, {**why, "skipped": f"{client_id} already sent"})
+            return
         queued_at = time.time()  # the order event's latency times (docs/events.md)
         answer = await self.submit(client_id)  # enqueued only after the commit above
         with self.sessions() as session:
