@@ -19,8 +19,6 @@ refused before anything connects.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import threading
 import time
 from collections.abc import Iterator
@@ -28,10 +26,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
+import servers
 from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -92,13 +90,7 @@ def _bot(**safety: Any) -> Any:
 
 
 def _signed_get(base_url: str, path: str, params: dict[str, str]) -> Any:
-    query = urlencode({**params, "timestamp": str(int(time.time() * 1000))})
-    signature = hmac.new(SECRET.encode(), query.encode(), hashlib.sha256).hexdigest()
-    answer = httpx.get(
-        f"{base_url}{path}?{query}&signature={signature}", headers={"X-MBX-APIKEY": KEY}
-    )
-    answer.raise_for_status()
-    return answer.json()
+    return servers.signed_get(base_url, path, params, key=KEY, secret=SECRET)
 
 
 class ShortWatcher(threading.Thread):

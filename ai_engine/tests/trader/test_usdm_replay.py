@@ -16,18 +16,16 @@ trade's funding may differ by up to one event, ``|rate| x notional``.
 from __future__ import annotations
 
 import gzip
-import hashlib
-import hmac
 import threading
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
+import servers
 from sqlalchemy.orm import Session
 
 from ai_engine.backtest.service import BacktestRequest, run_backtest
@@ -116,14 +114,7 @@ EXITS = {"stop": {"percent": 0.003}, "take_profits": [{"r": 3, "fraction": 1}]}
 
 
 def _signed_get(base_url: str, path: str, params: dict[str, str]) -> Any:
-    """A signed request as a Binance client sends it (HMAC-SHA256 of the query string)."""
-    query = urlencode({**params, "timestamp": str(int(time.time() * 1000))})
-    signature = hmac.new(SECRET.encode(), query.encode(), hashlib.sha256).hexdigest()
-    answer = httpx.get(
-        f"{base_url}{path}?{query}&signature={signature}", headers={"X-MBX-APIKEY": KEY}
-    )
-    answer.raise_for_status()
-    return answer.json()
+    return servers.signed_get(base_url, path, params, key=KEY, secret=SECRET)
 
 
 def test_a_supervised_usdm_bot_rests_reduce_only_exits_on_both_sides(
