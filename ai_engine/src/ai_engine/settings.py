@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     binance_base_url: str | None = Field(
         default=None,
         description="A server speaking Binance's REST and streams at this base URL replaces "
-        "Binance for `tradingbot run --mode paper|testnet|live` (tests: a sim exchange).",
+        "Binance for `tradingbot run --mode paper|testnet|live` (tests: a sim exchange): spot "
+        "at /api and ws://host:port, USD-M at /fapi and ws://host:port/fstream (paper: the "
+        "public klines the paper sim and the trader follow, spot or USD-M).",
     )
 
     # News sentiment and the ensemble (docs/sentiment.md). Keys only from the environment.

@@ -13,8 +13,8 @@ the short open (``flatten_on_stop: false``) and the books equal the venue's sign
 wallet. Run 2 (a restart, the same order key) picks the short up from the venue's position and
 its exit state: the same entry and resting stop, nothing sent twice, the books still the
 venue's. Run 3, with the bot's exit state deleted, is refused before any order (a position the
-bot cannot name is not adopted). Paper USD-M and a USD-M bot without the dead-man switch are
-refused before anything connects.
+bot cannot name is not adopted). A USD-M bot without the dead-man switch is refused before
+anything connects (paper USD-M runs: ``test_modes_paper_usdm.py``).
 """
 
 from __future__ import annotations
@@ -232,10 +232,11 @@ def test_a_usdm_bot_in_testnet_mode_shorts_rests_its_stop_and_arms_the_dead_man_
     redis.close()
 
 
-def test_usdm_is_refused_in_paper_and_without_a_dead_man_switch() -> None:
-    public = Settings(binance_base_url=None)
-    with pytest.raises(LiveError, match="paper is spot only"):
-        check_live(LiveRequest(bot=_bot(), mode="paper"), public)
+def test_usdm_is_refused_without_a_dead_man_switch() -> None:
+    public = Settings(binance_base_url=None)  # paper USD-M: test_modes_paper_usdm.py
+    with pytest.raises(LiveError, match="dead_man_s"):
+        check_live(LiveRequest(bot=_bot(dead_man_s=0), mode="paper"), public)
+    assert check_live(LiveRequest(bot=_bot(), mode="paper"), public).name == "mainnet"
     from pydantic import SecretStr
 
     keys = Settings(

@@ -28,6 +28,8 @@ from ai_engine.simexchange import (
 from ai_engine.simexchange.config import LatencySpec, parse_fees_bps, parse_speed
 from ai_engine.simexchange.futures.config import futures_config
 from ai_engine.simexchange.live import (
+    BINANCE_FUTURES_REST,
+    BINANCE_FUTURES_STREAMS,
     BINANCE_REST,
     BINANCE_STREAMS,
     LiveSource,
@@ -88,6 +90,12 @@ def sim_exchange(
     live_rest_url: str = typer.Option(
         BINANCE_REST, help="REST base for --source live (history, missed bars)."
     ),
+    live_futures_url: str = typer.Option(
+        BINANCE_FUTURES_STREAMS, help="USD-M stream base (klines, mark prices) for --source live."
+    ),
+    live_futures_rest_url: str = typer.Option(
+        BINANCE_FUTURES_REST, help="USD-M REST base (/fapi/v1/klines) for --source live."
+    ),
 ) -> None:
     """Serve Binance's spot REST API over replayed bars; python-binance talks to it unchanged."""
     try:
@@ -109,20 +117,23 @@ def sim_exchange(
             futures=futures,
             latency=LatencySpec(latency_ms, latency_jitter_ms),
         )
-        _run(serve_forever(config, _announce, _server(source, live_url, live_rest_url)))
+        live = LiveSource(
+            ws_url=live_url, rest_url=live_rest_url,
+            futures_ws_url=live_futures_url, futures_rest_url=live_futures_rest_url,
+        )  # fmt: skip
+        _run(serve_forever(config, _announce, _server(source, live)))
     except (ValueError, KeyError, DomainValueError, UnknownSeries, OSError, ClientError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
 
 
 def _server(
-    source: str, ws_url: str, rest_url: str
+    source: str, live: LiveSource
 ) -> Callable[[SimConfig], AbstractAsyncContextManager[RunningSim]]:
     if source == "replay":
         return running_sim_exchange
     if source != "live":
         raise ValueError(f"--source must be replay or live, not {source!r}")
-    live = LiveSource(ws_url=ws_url, rest_url=rest_url)
     return lambda config: running_live_sim(config, live)
 
 

@@ -44,6 +44,7 @@ class SimExchange:
         monotonic: Callable[[], float] = time.monotonic,
         market: ReplayMarket | None = None,  # another source (live.LiveMarket); default: store
         clock: ReplayClock | None = None,
+        futures_market: ReplayMarket | None = None,  # the perpetuals' (live.LiveMarket)
     ):
         self.config = config
         self.specs: dict[str, SymbolSpec] = {symbol: spec_for(symbol) for symbol in config.symbols}
@@ -65,7 +66,7 @@ class SimExchange:
             config.futures, BarStore(config.data_dir), config.book,
             books=BookChanges(self.bus.market_changed),
             ticks=futures_ticks, depth_levels=config.depth_levels,
-            book_at_next_open=config.book_at_next_open,
+            book_at_next_open=config.book_at_next_open, market=futures_market,
         )  # fmt: skip
         first_close, last_close = replay_span(self.market, config.symbols, self.futures)
         start = to_epoch_ms(config.start) if config.start is not None else first_close

@@ -13,7 +13,8 @@
   in open-time order. So a step may bring several bars after an outage, never a hole, never
   one twice. A bar in progress (``x`` false) is never handed out: nothing can look ahead.
 * ``ready`` (paper): a bar is handed to the trader only once the venue that will execute its
-  order shows it too (the paper sim follows the same public stream on its own connection);
+  order shows it too (the paper sim follows the same public stream on its own connection;
+  ``wait_until_shown`` asks its ``/api/v3/klines``, USD-M ``/fapi/v1/klines``);
   until then it is held, and handed out at the next step if waiting failed.
 * the stream has no end. Two questions are asked every ``poll_s`` while a step waits:
   ``stopped()`` -- the run is over (a stop already carried out, a second signal): the step
@@ -276,16 +277,18 @@ def _kline_of(event: BarClosed) -> Kline:
 
 def wait_until_shown(
     http: httpx.AsyncClient, base_url: str, symbol: str, interval: str, *,
-    timeout_s: float = 30.0, poll_s: float = 0.05,
+    timeout_s: float = 30.0, poll_s: float = 0.05, market: MarketType = MarketType.SPOT,
 ) -> Ready:  # fmt: skip
-    """A ``ready`` hook: returns once the venue at ``base_url`` serves the bar as closed."""
+    """A ``ready`` hook: returns once the venue at ``base_url`` serves the bar as closed
+    (``GET /api/v3/klines``; ``market`` USD-M: ``/fapi/v1/klines``)."""
+    path = "/fapi/v1/klines" if market is MarketType.USDM else "/api/v3/klines"
 
     async def ready(bar: Kline) -> None:
         deadline = time.monotonic() + timeout_s
         params = {"symbol": symbol, "interval": interval, "startTime": str(bar.open_time),
                   "limit": "1"}  # fmt: skip
         while True:
-            answer = await http.get(base_url.rstrip("/") + "/api/v3/klines", params=params)
+            answer = await http.get(base_url.rstrip("/") + path, params=params)
             rows = answer.json() if answer.status_code == 200 else []
             if rows and int(rows[0][0]) == bar.open_time:
                 return

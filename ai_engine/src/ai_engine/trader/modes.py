@@ -8,8 +8,8 @@
 | ``live`` | Binance mainnet | a bot config, ``--confirm-live`` **and** API keys |
 
 (API keys: in the environment.) Paper, testnet and live run a bot config (``trader.live``):
-spot in all three, USD-M (``market: usdm``) in testnet and live only (paper refuses it; so do
-testnet and live without the dead-man switch, ``safety.dead_man_s: 0``). A spot testnet or live
+spot and USD-M (``market: usdm``) in all three (a USD-M bot without the dead-man switch,
+``safety.dead_man_s: 0``, is refused). A spot testnet or live
 bot started again picks up its position, its resting stop and its ids (its order key is stable
 per bot, mode and account), a USD-M one from the venue's signed position; a paper run always
 starts a fresh account and closes its books on a stop (``trader.live``'s docstring says what
@@ -29,7 +29,7 @@ from __future__ import annotations
 from ai_engine.settings import Settings
 
 MODES = ("replay", "paper", "testnet", "live")
-BUILT = MODES  # paper, testnet, live: ``trader.live`` (spot; USD-M in testnet and live)
+BUILT = MODES  # paper, testnet, live: ``trader.live`` (spot and USD-M)
 
 
 class ModeRefused(ValueError):  # noqa: N818 - a refusal, named for what it is

@@ -49,6 +49,7 @@ class FuturesVenue:
         ticks: Mapping[str, TickData] | None = None,  # perpetuals replayed tick by tick
         depth_levels: int = 100,  # levels per side of their engine book
         book_at_next_open: bool = False,  # ``SimConfig.book_at_next_open``: the parity fill
+        market: ReplayMarket | None = None,  # another bar source (paper: ``live.LiveMarket``)
     ) -> None:
         self.config = config
         self.book_at_next_open = book_at_next_open
@@ -58,7 +59,9 @@ class FuturesVenue:
         self.specs: dict[str, FuturesSymbolSpec] = {s: futures_spec_for(s) for s in config.symbols}
         instruments = {symbol: spec.instrument for symbol, spec in self.specs.items()}
         ticks = ticks or {}
-        self.market = ReplayMarket(store, instruments, market=MarketType.USDM, from_trades=ticks)
+        if market is None:
+            market = ReplayMarket(store, instruments, market=MarketType.USDM, from_trades=ticks)
+        self.market = market
         self.funding = {symbol: FundingSchedule.load(store, symbol) for symbol in self.specs}
         self.engine = FuturesEngine(
             instruments.values(), book, {s: spec.brackets for s, spec in self.specs.items()}
@@ -107,6 +110,10 @@ class FuturesVenue:
         self.ticks.advance(now_ms)
         self._next_due = self._due_after()
         self.publish(bus)
+
+    def market_changed(self) -> None:
+        """Bars or funding events were added (the paper market): look again at the next sync."""
+        self._next_due = -math.inf
 
     def _next_step(self, now: int) -> tuple[int, int, str] | None:
         steps: list[tuple[int, int, str]] = []

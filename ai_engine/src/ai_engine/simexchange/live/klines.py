@@ -1,5 +1,8 @@
 """Binance's kline wire formats to ``Bars``: REST rows and stream events, and the REST fetch.
 
+Spot and USD-M speak the same formats; only the REST path differs (``SPOT_KLINES``
+``/api/v3/klines``, ``USDM_KLINES`` ``/fapi/v1/klines``, each on its own host).
+
 A REST row: ``[openTime, o, h, l, c, v, closeTime, quoteVolume, trades, takerBuyBase,
 takerBuyQuote, ignore]``. A stream event (``<symbol>@kline_1m``, possibly wrapped as
 ``{"stream": ..., "data": ...}`` by the combined endpoint): ``{"e": "kline", "s": ...,
@@ -17,7 +20,8 @@ import numpy as np
 from ai_engine.marketdata import Bars
 from ai_engine.simexchange.market import BAR_MS
 
-PAGE = 1000  # Binance's klines limit
+PAGE = 1000  # Binance's klines limit (spot; USD-M allows 1500, 1000 is fine there too)
+SPOT_KLINES, USDM_KLINES = "/api/v3/klines", "/fapi/v1/klines"
 _REST_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
@@ -59,21 +63,24 @@ async def fetch_closed(
     after_open: int | None = None,
     before_open: int | None = None,
     last: int = PAGE,
+    path: str = SPOT_KLINES,
 ) -> Bars:
-    """Closed 1m bars from ``GET /api/v3/klines``: those opening after ``after_open`` (paged
-    forward) and before ``before_open``, or else the ``last`` most recent ones."""
+    """Closed 1m bars from ``GET <path>`` (``/api/v3/klines``; USD-M: ``/fapi/v1/klines``):
+    those opening after ``after_open`` (paged forward) and before ``before_open``, or else the
+    ``last`` most recent ones."""
+    url = rest_url.rstrip("/") + path
     rows: list[Sequence[Any]] = []
     query: dict[str, str | int] = {"symbol": symbol, "interval": "1m"}
     if after_open is None:
         query["limit"] = min(last, PAGE)
-        rows = await _get(session, rest_url, query)
+        rows = await _get(session, url, query)
     else:
         start = after_open + BAR_MS
         while True:
             query.update(startTime=start, limit=PAGE)
             if before_open is not None:
                 query["endTime"] = before_open - 1
-            page = await _get(session, rest_url, query)
+            page = await _get(session, url, query)
             rows += page
             if len(page) < PAGE:
                 break
@@ -84,9 +91,8 @@ async def fetch_closed(
 
 
 async def _get(
-    session: aiohttp.ClientSession, rest_url: str, query: Mapping[str, str | int]
+    session: aiohttp.ClientSession, url: str, query: Mapping[str, str | int]
 ) -> list[Sequence[Any]]:
-    url = f"{rest_url.rstrip('/')}/api/v3/klines"
     async with session.get(url, params=query, timeout=_REST_TIMEOUT) as response:
         response.raise_for_status()
         rows: list[Sequence[Any]] = await response.json()

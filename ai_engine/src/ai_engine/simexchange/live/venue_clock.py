@@ -2,11 +2,12 @@
 
 A paper sim (``running_live_sim``) lives on the wall clock. Its upstream -- Binance, or in tests
 a replay sim posing as Binance -- has a clock of its own: ``VenueClock`` reads the local wall
-clock plus the offset measured from the upstream's ``GET /api/v3/time`` at start (as every
-Binance client does), and never answers less than the close time of the last bar the market
-holds: a bar the stream has closed is closed here too, however fast the upstream runs. Against
-Binance the two agree (a bar's close event arrives after its close time); against a replayed
-upstream running faster than real time the bars lead.
+clock plus the offset measured from the upstream's ``GET /api/v3/time`` (USD-M:
+``/fapi/v1/time``) at start (as every Binance client does), and never answers less than the
+close time of the last bar the market holds (paper USD-M: the perpetuals' market): a bar the
+stream has closed is closed here too, however fast the upstream runs. Against Binance the two
+agree (a bar's close event arrives after its close time); against a replayed upstream running
+faster than real time the bars lead.
 """
 
 from __future__ import annotations
