@@ -7,8 +7,10 @@ Pure functions over values passed in (no database, no clock, no I/O); imports ``
         record(verdict.refusals)          # every broken rule, with code and plain reason
 
 Modules: ``limits`` (typed limits), ``profiles`` (the plans' named profiles), ``state`` (the
-account snapshot), ``intent`` (the order asked about), ``in_force`` (milestones and leverage
-step-downs), ``checks_*`` (one rule each), ``pre_trade`` (``check_order``), ``sizing``,
+account snapshot), ``history`` (the state's part from the bot's record: ``with_history``, the
+trader's and the worker's checks alike), ``intent`` (the order asked about), ``in_force``
+(milestones and leverage step-downs), ``checks_*`` (one rule each), ``pre_trade``
+(``check_order``), ``sizing``,
 ``breaker`` (the halt state machine), ``breaches`` (account limits -> breaker events) and
 ``go_live`` (seed 002's testnet -> mainnet gate).
 See docs/risk.md.
