@@ -70,9 +70,9 @@ bench-backtest: setup ## kernel vs vectorbt vs Backtrader, portfolio, optimisati
 	$(BIN)/python $(ENGINE)/benchmarks/bench_backtest.py
 	$(BIN)/python $(ENGINE)/benchmarks/bench_optimize.py
 
-soak: setup ## long runs: live streams through disconnects and a 30 s stall; the trader over a day of 9 symbols
+soak: setup ## long runs: live streams through disconnects and a 30 s stall; the trader over a day of 11 instruments (9 perpetuals, 2 spot pairs)
 	$(BIN)/python $(ENGINE)/benchmarks/soak_market_streams.py
-	$(BIN)/python $(ENGINE)/benchmarks/soak_trader.py --set perp --days 1
+	$(BIN)/python $(ENGINE)/benchmarks/soak_trader.py --set mixed --days 1
 
 services-up: setup ## start local PostgreSQL and Redis under var/
 	$(BIN)/tradingbot services up
