@@ -10,75 +10,69 @@ The user data stream of both runs is consumed (events counted). Run 3 resumes it
 with a flash-crash rule tight enough for the real bars to trip it (a fall of more than 0.01 %
 below the last minute's high): the position is sold at market, its stop canceled first, and
 the round trip is recorded with exit reason ``flash_crash``.
+
+A killed run (issue 7's fault "trader SIGKILLed with an open position"): run 1 is ``tradingbot
+run --mode testnet`` in a process of its own, SIGKILLed once its stop rests; the restart
+reconciles first, places nothing twice and carries the same stop on. The venue, the store and
+the keys are ``conftest.py``'s (shared with ``test_modes_testnet.py``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
-import pytest
 from redis import Redis
+from servers import CLI, signed_get
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ai_engine.events import read_events
+from ai_engine.events import EngineEvent, read_events
 from ai_engine.events.control import Command, ControlCommand, send_command
 from ai_engine.events.stream import last_id
 from ai_engine.execution.client_ids import Purpose, bot_tag, parse_client_order_id
-from ai_engine.marketdata import import_files
-from ai_engine.marketdata.importer import expand_paths
+from ai_engine.infra.waiting import wait_until
 from ai_engine.settings import Settings
-from ai_engine.simexchange import AccountSpec, SimConfig, ThreadedSimExchange
+from ai_engine.simexchange import ThreadedSimExchange
 from ai_engine.store import db as store_db
 from ai_engine.store.orders import Order
 from ai_engine.store.portfolio import Trade
 from ai_engine.trader.bot_config import load_bot_config
 from ai_engine.trader.live import LiveOutcome, LiveRequest, run_live
 
+from .conftest import TESTNET_KEY as KEY
+from .conftest import TESTNET_SECRET as SECRET
 from .conftest import pytestmark as _celery_marks
 
 pytestmark = _celery_marks
-KEY, SECRET = "rs-key-7c1d0e", "rs-secret-4b9a21"
-START = datetime(2023, 3, 23, 3, tzinfo=UTC)
 BOT = "restart-bot"
 
 
-@pytest.fixture(scope="module")
-def store(btc_files: tuple[Path, ...], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("restart-store")
-    import_files(expand_paths([btc_files[0]]), root)
-    return root
-
-
-@pytest.fixture
-def venue(store: Path) -> Iterator[ThreadedSimExchange]:
-    account = AccountSpec(api_key=KEY, secret=SECRET, balances=(("USDT", Decimal(5000)),))
-    config = SimConfig(data_dir=store, symbols=("BTCUSDT",), start=START, speed=60.0,
-                       accounts=(account,))  # fmt: skip
-    with ThreadedSimExchange(config) as sim:
-        yield sim
-
-
 class Stopper(threading.Thread):
-    """Sends the bot ``stop`` after its first fill (run 1) or after ``after_s`` (run 2); with
-    ``drop_stream`` it has the venue close the user data stream's socket first."""
+    """Sends the bot ``stop`` after its first fill (run 1; or its ``count``-th event of kind
+    ``until``) or after ``after_s`` (run 2); with ``drop_stream`` it has the venue close the user
+    data stream's socket first."""
 
     def __init__(self, redis_url: str, venue_url: str, *, after_s: float | None,
-                 drop_stream: bool = False, bot: str = BOT) -> None:  # fmt: skip
+                 drop_stream: bool = False, bot: str = BOT, until: str = "fill",
+                 count: int = 1) -> None:  # fmt: skip
         super().__init__(daemon=True)
-        self.bot = bot
+        self.bot, self.until, self.count = bot, until, count
         self.redis, self.venue_url = Redis.from_url(redis_url), venue_url
         self.after_s, self.drop_stream = after_s, drop_stream
         self.after = last_id(self.redis)
         self.started = threading.Event()
         self.kinds: list[str] = []
+        self.events: list[EngineEvent] = []  # the bot's, in order
 
     def run(self) -> None:
         self.started.wait(60)
@@ -89,7 +83,8 @@ class Stopper(threading.Thread):
                     self.after = entry_id
                     if event.bot_id == self.bot:
                         self.kinds.append(event.type)
-                if self.after_s is None and "fill" in self.kinds:
+                        self.events.append(event)
+                if self.after_s is None and self.kinds.count(self.until) >= self.count:
                     time.sleep(0.5)  # the stop's placement follows the entry's fill
                     break
                 if self.drop_stream and time.monotonic() > deadline - self.after_s / 2:
@@ -121,7 +116,7 @@ def run_once(config: Path, venue: ThreadedSimExchange, database_url: str, redis_
 
 
 def test_a_restarted_testnet_bot_keeps_its_position_and_its_stop(
-    venue: ThreadedSimExchange, database_url: str, redis_url: str, tmp_path: Path
+    testnet_venue: ThreadedSimExchange, database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     config = tmp_path / f"{BOT}.yaml"
     text = (
@@ -134,8 +129,8 @@ def test_a_restarted_testnet_bot_keeps_its_position_and_its_stop(
     config.write_text(text)
     Redis.from_url(redis_url).delete(f"tradingbot:exits:{BOT}")
 
-    first = run_once(config, venue, database_url, redis_url,
-                     Stopper(redis_url, venue.base_url, after_s=None))  # fmt: skip
+    first = run_once(config, testnet_venue, database_url, redis_url,
+                     Stopper(redis_url, testnet_venue.base_url, after_s=None))  # fmt: skip
     book = first.books["BTCUSDT"]
     assert book.open_entry is not None, first.runs["BTCUSDT"].orders
     assert first.stream["connections"] >= 1, first.stream
@@ -145,8 +140,8 @@ def test_a_restarted_testnet_bot_keeps_its_position_and_its_stop(
     assert saved["key"].startswith(f"{BOT}:testnet:")
     assert KEY not in saved["key"]
 
-    stopper = Stopper(redis_url, venue.base_url, after_s=6.0, drop_stream=True)
-    second = run_once(config, venue, database_url, redis_url, stopper)
+    stopper = Stopper(redis_url, testnet_venue.base_url, after_s=6.0, drop_stream=True)
+    second = run_once(config, testnet_venue, database_url, redis_url, stopper)
     assert second.run_id != first.run_id
     assert second.order_key == first.order_key
     assert second.runs["BTCUSDT"].orders == []  # no second entry, no second stop
@@ -177,7 +172,7 @@ def test_a_restarted_testnet_bot_keeps_its_position_and_its_stop(
     assert [(o.run_id, o.status) for o in stops] == [(first.run_id, "accepted")]  # resting
     assert stops[0].stop_price == Decimal(str(saved["state"]["stop_price"]))
     # The venue filled the one entry, nothing else.
-    log = httpx.get(f"{venue.base_url}/sim/fills").text.splitlines()
+    log = httpx.get(f"{testnet_venue.base_url}/sim/fills").text.splitlines()
     assert {line.split('"clientOrderId":"')[1].split('"')[0] for line in log} == {
         entries[0].client_order_id
     }
@@ -185,8 +180,8 @@ def test_a_restarted_testnet_bot_keeps_its_position_and_its_stop(
     # Run 3: the same position, a flash-crash rule the real bars trip within a few minutes.
     config.write_text(text.replace("enabled: false}", "enabled: false}, "
                                    "flash_crash: {move: 0.0001, window_s: 60}"))  # fmt: skip
-    third = run_once(config, venue, database_url, redis_url,
-                     Stopper(redis_url, venue.base_url, after_s=None))  # fmt: skip
+    third = run_once(config, testnet_venue, database_url, redis_url,
+                     Stopper(redis_url, testnet_venue.base_url, after_s=None))  # fmt: skip
     assert third.flash_exits >= 1
     trip = third.books["BTCUSDT"].trips[0]
     assert trip.entry.client_order_id == entries[0].client_order_id
@@ -212,7 +207,7 @@ def test_a_restarted_testnet_bot_keeps_its_position_and_its_stop(
 
 
 def test_a_restarted_bot_without_exits_picks_up_its_open_entry(
-    venue: ThreadedSimExchange, database_url: str, redis_url: str, tmp_path: Path
+    testnet_venue: ThreadedSimExchange, database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     """No ``exits:``, so no exit state: the position is the order key's last filled order (a
     buy). The restarted run's books hold it; its first order, if any, sells it (never a second
@@ -225,12 +220,12 @@ def test_a_restarted_bot_without_exits_picks_up_its_open_entry(
         "safety: {heartbeat_s: 0.2, flatten_on_stop: false}\nexits: {}\n"
     )
     plain = f"{BOT}-plain"
-    stopper = Stopper(redis_url, venue.base_url, after_s=None, bot=plain)
-    first = run_once(config, venue, database_url, redis_url, stopper)
+    stopper = Stopper(redis_url, testnet_venue.base_url, after_s=None, bot=plain)
+    first = run_once(config, testnet_venue, database_url, redis_url, stopper)
     entry = first.books["BTCUSDT"].open_entry
     assert entry is not None
-    stopper = Stopper(redis_url, venue.base_url, after_s=4.0, bot=plain)
-    second = run_once(config, venue, database_url, redis_url, stopper)
+    stopper = Stopper(redis_url, testnet_venue.base_url, after_s=4.0, bot=plain)
+    second = run_once(config, testnet_venue, database_url, redis_url, stopper)
     assert second.order_key == first.order_key
     orders = second.runs["BTCUSDT"].orders
     engine = store_db.make_engine(database_url)
@@ -248,3 +243,93 @@ def test_a_restarted_bot_without_exits_picks_up_its_open_entry(
     if not orders:
         assert book.open_entry is not None
         assert book.open_entry.client_order_id == entry.client_order_id
+
+
+def test_a_killed_testnet_run_restarts_with_its_position_and_its_stop(
+    testnet_venue: ThreadedSimExchange, database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """Issue 7's fault "trader SIGKILLed with an open position": run 1 is ``tradingbot run
+    --mode testnet`` in a process of its own (its Celery worker in it), killed -- no stop, no
+    cleanup -- once its entry filled and its protective stop rests at the venue and in its
+    saved exit state. Run 2 of the same bot reconciles before its first decision, places
+    nothing (each client id stays one venue order), carries the same stop on and books what
+    the venue holds."""
+    bot, base = f"{BOT}-killed", testnet_venue.base_url
+    config = tmp_path / f"{bot}.yaml"
+    config.write_text(
+        f"id: {bot}\nsymbols: [BTCUSDT]\ninterval: 1m\n"
+        "strategy: {name: ema_cross, params: {fast: 2, slow: 3}}\n"
+        "sizing: {kind: fraction, fraction: 0.5}\naccount: {cash: 2000, fee: 0.001}\n"
+        "safety: {heartbeat_s: 0.2, flatten_on_stop: false}\n"
+        "exits: {stop: {percent: 0.05}, reversal: {enabled: false}}\n"
+    )
+    redis = Redis.from_url(redis_url)
+
+    def venue_orders(path: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = signed_get(
+            base, path, {"symbol": "BTCUSDT"}, key=KEY, secret=SECRET
+        )
+        return found
+
+    def saved() -> dict[str, Any]:
+        raw = redis.hget(f"tradingbot:exits:{bot}", "BTCUSDT")
+        return {} if raw is None else dict(json.loads(raw))
+
+    def stop_rests() -> bool:  # at the venue and in the saved exit state
+        stops = [o for o in venue_orders("/api/v3/openOrders") if o["type"] == "STOP_LOSS"]
+        return bool(stops) and stops[0]["clientOrderId"] in saved().get("resting", [])
+
+    env = {**os.environ, "TRADINGBOT_DATABASE_URL": database_url,
+           "TRADINGBOT_REDIS_URL": redis_url, "TRADINGBOT_BINANCE_API_KEY": KEY,
+           "TRADINGBOT_BINANCE_API_SECRET": SECRET,
+           "TRADINGBOT_BINANCE_BASE_URL": base}  # fmt: skip
+    with (tmp_path / "run1.log").open("w") as out:
+        trader = subprocess.Popen(
+            [*CLI, "run", "--config", str(config), "--mode", "testnet"],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            placed = wait_until(lambda: trader.poll() is None and stop_rests(), timeout=90)
+        finally:
+            trader.kill()  # SIGKILL
+            trader.wait(timeout=30)
+    assert placed, (tmp_path / "run1.log").read_text()[-3000:]
+    assert trader.returncode == -signal.SIGKILL
+    before = saved()
+    [stop] = [o for o in venue_orders("/api/v3/openOrders") if o["type"] == "STOP_LOSS"]
+
+    stopper = Stopper(redis_url, base, after_s=None, bot=bot, until="signal", count=3)
+    second = run_once(config, testnet_venue, database_url, redis_url, stopper)
+    # It reconciled with the venue before its first decision, and found nothing amiss.
+    kinds = stopper.kinds
+    assert "reconciliation" in kinds, kinds
+    assert "signal" in kinds, kinds
+    assert kinds.index("reconciliation") < kinds.index("signal"), kinds
+    checks = [e.data for e in stopper.events if e.type == "reconciliation"]
+    assert checks[0]["ok"], checks
+    # Nothing placed twice: no second entry, no second stop, the same stop resting.
+    assert second.order_key == before["key"]
+    assert second.runs["BTCUSDT"].orders == []
+    after = saved()
+    assert (after["key"], after["resting"]) == (before["key"], before["resting"])
+    assert after["state"]["stop"] == before["state"]["stop"]
+    [still] = [o for o in venue_orders("/api/v3/openOrders") if o["type"] == "STOP_LOSS"]
+    assert (still["orderId"], still["stopPrice"]) == (stop["orderId"], stop["stopPrice"])
+    resumed = second.books["BTCUSDT"]
+    assert resumed.open_entry is not None
+    engine = store_db.make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            orders = session.scalars(select(Order).where(Order.bot_id == bot)).all()
+            by_id = {o.client_order_id: o for o in orders}
+            entry = by_id[resumed.open_entry.client_order_id]
+            bought = entry.filled_qty - sum(f.fee for f in entry.fills if f.fee_asset == "BTC")
+    finally:
+        engine.dispose()
+    at_venue = venue_orders("/api/v3/allOrders")
+    assert sorted(o["clientOrderId"] for o in at_venue) == sorted(by_id)  # each id: one order
+    assert (entry.side, entry.status, len(orders)) == ("buy", "filled", 2)
+    assert by_id[stop["clientOrderId"]].status == "accepted"  # resting, as run 1 left it
+    assert {o.run_id for o in orders} == {entry.run_id} != {second.run_id}  # run 1's only
+    # Books == venue: the resumed position is the account's BTC, what the entry bought.
+    assert resumed.base == second.venue_balances["BTC"] == bought

@@ -15,9 +15,7 @@ import logging
 import re
 import socket
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -31,35 +29,16 @@ from ai_engine.cli.main import app
 from ai_engine.events import read_events
 from ai_engine.events.control import Command, ControlCommand, send_command
 from ai_engine.events.stream import last_id
-from ai_engine.marketdata import import_files
-from ai_engine.marketdata.importer import expand_paths
-from ai_engine.simexchange import AccountSpec, SimConfig, ThreadedSimExchange
+from ai_engine.simexchange import ThreadedSimExchange
 from ai_engine.store import db as store_db
 from ai_engine.store.orders import Order
 
+from .conftest import TESTNET_KEY as KEY  # the sim account's keys: never printed
+from .conftest import TESTNET_SECRET as SECRET
 from .conftest import pytestmark as _celery_marks
 
 pytestmark = _celery_marks
 runner = CliRunner()
-KEY, SECRET = "tn-key-5f3a9c", "tn-secret-81d2e7"  # the sim account's keys: never printed
-START = datetime(2023, 3, 23, 3, tzinfo=UTC)  # 180 bars of warm-up history before it
-
-
-@pytest.fixture(scope="module")
-def store(btc_files: tuple[Path, ...], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("testnet-store")
-    import_files(expand_paths([btc_files[0]]), root)
-    return root
-
-
-@pytest.fixture
-def venue(store: Path) -> Iterator[ThreadedSimExchange]:
-    """The "testnet": a sim exchange on its own thread, its clock at 60x (a bar a second)."""
-    account = AccountSpec(api_key=KEY, secret=SECRET, balances=(("USDT", Decimal(5000)),))
-    config = SimConfig(data_dir=store, symbols=("BTCUSDT",), start=START, speed=60.0,
-                       accounts=(account,))  # fmt: skip
-    with ThreadedSimExchange(config) as sim:
-        yield sim
 
 
 def bot_file(tmp_path: Path, bot_id: str, exits: str = "") -> Path:
@@ -105,7 +84,7 @@ class StopAfterFill(threading.Thread):
 
 @pytest.mark.parametrize("with_stop", [False, True], ids=["strategy-exits", "protective-stop"])
 def test_a_bot_in_testnet_mode_places_fills_and_records_an_order_end_to_end(
-    venue: ThreadedSimExchange, database_url: str, redis_url: str, tmp_path: Path,
+    testnet_venue: ThreadedSimExchange, database_url: str, redis_url: str, tmp_path: Path,
     caplog: pytest.LogCaptureFixture, with_stop: bool,
 ) -> None:  # fmt: skip
     """With ``exits:`` the entry's protective stop goes to the venue too (as in replay)."""
@@ -113,7 +92,7 @@ def test_a_bot_in_testnet_mode_places_fills_and_records_an_order_end_to_end(
     exits = "exits: {stop: {percent: 0.05}}\n" if with_stop else ""
     env = {"TRADINGBOT_DATABASE_URL": database_url, "TRADINGBOT_REDIS_URL": redis_url,
            "TRADINGBOT_BINANCE_API_KEY": KEY, "TRADINGBOT_BINANCE_API_SECRET": SECRET,
-           "TRADINGBOT_BINANCE_BASE_URL": venue.base_url}  # fmt: skip
+           "TRADINGBOT_BINANCE_BASE_URL": testnet_venue.base_url}  # fmt: skip
     watcher = StopAfterFill(redis_url, "tn-bot")
     watcher.start()
     result = runner.invoke(
@@ -160,7 +139,7 @@ def test_a_bot_in_testnet_mode_places_fills_and_records_an_order_end_to_end(
     finally:
         engine.dispose()
     # The venue has exactly those orders, each once.
-    log = httpx.get(f"{venue.base_url}/sim/fills").text.splitlines()
+    log = httpx.get(f"{testnet_venue.base_url}/sim/fills").text.splitlines()
     at_venue = {line.split('"clientOrderId":"')[1].split('"')[0] for line in log}
     assert {o.client_order_id for o in filled} <= at_venue <= client_ids
     for secret in (KEY, SECRET):
@@ -181,15 +160,15 @@ def test_a_bot_in_testnet_mode_places_fills_and_records_an_order_end_to_end(
     ],
 )  # fmt: skip
 def test_live_is_refused_before_anything_connects(
-    venue: ThreadedSimExchange, tmp_path: Path, extra: list[str], env: dict[str, str],
+    testnet_venue: ThreadedSimExchange, tmp_path: Path, extra: list[str], env: dict[str, str],
     message: str,
 ) -> None:  # fmt: skip
     """The venue would answer (it is up, the override points at it): nothing may reach it."""
-    before = httpx.get(f"{venue.base_url}/sim/streams").json()
+    before = httpx.get(f"{testnet_venue.base_url}/sim/streams").json()
     result = runner.invoke(
         app,
         ["run", "--config", str(bot_file(tmp_path, "live-bot")), "--mode", "live", *extra],
-        env={**env, "TRADINGBOT_BINANCE_BASE_URL": venue.base_url,
+        env={**env, "TRADINGBOT_BINANCE_BASE_URL": testnet_venue.base_url,
              "TRADINGBOT_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none",
              "TRADINGBOT_REDIS_URL": "redis://127.0.0.1:9/0"},
     )  # fmt: skip
@@ -197,24 +176,25 @@ def test_live_is_refused_before_anything_connects(
     assert message in result.stderr
     assert KEY not in result.output
     assert SECRET not in result.output
-    assert httpx.get(f"{venue.base_url}/sim/streams").json() == before
-    assert httpx.get(f"{venue.base_url}/sim/fills").text == ""
+    assert httpx.get(f"{testnet_venue.base_url}/sim/streams").json() == before
+    assert httpx.get(f"{testnet_venue.base_url}/sim/fills").text == ""
 
 
 def test_live_with_keys_and_confirmation_still_needs_a_bot_config(
     tmp_path: Path,
 ) -> None:
-    """And a USD-M bot runs in testnet and live only (``test_modes_usdm.py``): paper refuses
-    it before anything connects."""
+    """And a USD-M bot without the dead-man switch is refused, in paper too, before anything
+    connects (USD-M runs: ``test_modes_usdm.py``, ``test_modes_paper_usdm.py``)."""
     keys = {"TRADINGBOT_BINANCE_API_KEY": KEY, "TRADINGBOT_BINANCE_API_SECRET": SECRET}
     no_config = runner.invoke(app, ["run", "--mode", "live", "--confirm-live"], env=keys)
     assert no_config.exit_code == 2
     assert "runs a bot config" in no_config.stderr
     usdm = tmp_path / "usdm.yaml"
-    usdm.write_text("id: fut\nmarket: usdm\nsymbols: [BTCUSDT]\nstrategy: {name: ema_cross}\n")
+    usdm.write_text("id: fut\nmarket: usdm\nsymbols: [BTCUSDT]\nstrategy: {name: ema_cross}\n"
+                    "safety: {dead_man_s: 0}\n")  # fmt: skip
     refused = runner.invoke(app, ["run", "--config", str(usdm), "--mode", "paper"], env=keys)
     assert refused.exit_code == 2, refused.output
-    assert "market: usdm runs in testnet, live and replay; paper is spot only" in refused.stderr
+    assert "safety.dead_man_s: a USD-M bot in paper runs with" in refused.stderr
     for secret in (KEY, SECRET):
         assert secret not in no_config.output + refused.output
 

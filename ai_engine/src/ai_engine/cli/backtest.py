@@ -39,6 +39,11 @@ from ai_engine.backtest.service import (
 from ai_engine.cli.context import settings_of
 from ai_engine.strategies import StrategyParamError, parse_assignments
 
+END_HELP = (  # the same rule and text as ``tradingbot run --mode replay --end`` (cli/run.py)
+    "Exclusive: bars opening before it; a position still open closes at the last one's close "
+    "(ISO, UTC)."
+)
+
 
 def backtest(
     ctx: typer.Context,
@@ -50,7 +55,7 @@ def backtest(
         None, "--market", help="spot or usdm (store: default spot; files: checked)."
     ),
     start: str | None = typer.Option(None, "--start", help="First bar open, ISO (UTC)."),
-    end: str | None = typer.Option(None, "--end", help="End of the range, exclusive, ISO (UTC)."),
+    end: str | None = typer.Option(None, "--end", help=END_HELP),
     data: list[Path] | None = typer.Option(
         None, "--data", help="Binance kline files or folders (repeatable); funding files too."
     ),

@@ -6,7 +6,8 @@ Two ways in:
   [--speed max|N] [--json OUT]`` -- the bot's strategy, risk profile, sizing and safety from
   the file (``trader.bot_config``), supervised (control commands, kill switch, breaker halts,
   events, status, heartbeat: ``trader.supervisor``), its data from the file's ``data`` section
-  (``--start``/``--end`` override its bounds);
+  (``--start``/``--end`` override its bounds; ``--end`` is exclusive, the backtest's rule:
+  ``trader.replay``'s docstring);
 * a one-off replay: ``tradingbot run --strategy NAME [--params k=v,...] --data FILE... --mode
   replay --speed max [--json OUT]``; ``--market usdm --leverage N`` trades a USD-M perpetual
   (its ``futures_um`` klines, with its ``fundingRate`` files for funding), longs and shorts.
@@ -43,6 +44,11 @@ import typer
 from ai_engine.cli.context import settings_of
 from ai_engine.strategies import StrategyParamError, parse_assignments
 
+END_HELP = (  # the same rule and text as ``tradingbot backtest --end`` (cli/backtest.py)
+    "Exclusive: bars opening before it; a position still open closes at the last one's close "
+    "(ISO, UTC)."
+)
+
 
 def run(
     ctx: typer.Context,
@@ -61,8 +67,10 @@ def run(
         "unrestricted", "--risk-profile", help="unrestricted (as the backtest) or a profile name."
     ),
     config: Path | None = typer.Option(None, "--config", help="Bot config file (bots/*.yaml)."),
-    start: str | None = typer.Option(None, "--start", help="Replay from (ISO-8601 UTC)."),
-    end: str | None = typer.Option(None, "--end", help="Replay until (ISO-8601 UTC)."),
+    start: str | None = typer.Option(
+        None, "--start", help="Replay clock starts here; earlier bars are warm-up (ISO, UTC)."
+    ),
+    end: str | None = typer.Option(None, "--end", help=END_HELP),  # backtest's --end rule
     confirm_live: bool = typer.Option(False, "--confirm-live", help="Required for --mode live."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the trades as JSON here."),
     metrics_port: int | None = typer.Option(
