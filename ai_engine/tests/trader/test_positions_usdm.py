@@ -11,7 +11,7 @@ import pytest
 
 from ai_engine.trader.holdings import FillView, OrderFills
 from ai_engine.trader.positions_usdm import UsdmBook
-from ai_engine.trader.usdm import Decision, decide, entry_quantity
+from ai_engine.trader.usdm import MARGIN_RESERVE, Decision, decide, entry_quantity
 
 D = Decimal
 
@@ -79,6 +79,8 @@ def test_decide_is_the_kernels(
 
 def test_entry_quantity_is_the_backtests_all_equity_sizing_floored() -> None:
     qty = entry_quantity(D(10_000), D(100), 3, D("0.0005"), D("0.001"))
-    exact = D(10_000) / (D(100) * (D(1) / 3 + D("0.0005")))
+    exact = D(10_000) / (D(100) * (1 + MARGIN_RESERVE) * (D(1) / 3 + D("0.0005")))
     assert qty <= exact < qty + D("0.001")
+    # A fill up to the reserve above the close still fits the margin and fee (-2019 else).
+    assert qty * D(100) * (1 + MARGIN_RESERVE) * (D(1) / 3 + D("0.0005")) <= D(10_000)
     assert entry_quantity(D(0), D(100), 3, D(0), D("0.001")) == 0

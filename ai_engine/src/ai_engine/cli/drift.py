@@ -41,6 +41,7 @@ def drift(
         backtest_config,
         compare,
         quiet_bars,
+        refused_entries,
         run_config,
         run_tick,
         trades_of_run,
@@ -59,6 +60,7 @@ def drift(
             config = run_config(session, run_id)
             replay = trades_of_run(session, run_id) if config is not None else []
             tick = run_tick(session, run_id)
+            refused = refused_entries(session, run_id)  # entries the venue refused
     finally:
         engine.dispose()
     if config is None:
@@ -89,6 +91,7 @@ def drift(
     report = compare(
         replay, theirs, run_id, interval_ms=interval_ms(str(interval)) if interval else 0,
         quiet=quiet_bars(data),  # bars that traded nothing: an exit there is "no liquidity"
+        refused=refused,
     )  # fmt: skip
     typer.echo(report.describe())
     for note in notes:  # exits the backtest models differently (trader/drift_exits.py)

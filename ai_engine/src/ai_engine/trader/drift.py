@@ -8,6 +8,11 @@ its cause:
 
 - ``missing trade``: the backtest has a trade the replay does not (no replay trade enters at
   that time); ``extra trade``: the other way round;
+- ``refused``: a missing trade whose entry the replay did send, and the venue refused or let
+  expire (``refused``: ``refused_entries`` of the record, by decision time, the venue's words --
+  ``-2019 Margin is insufficient`` when an all-in entry's fill needed more margin than the
+  wallet held); the equity differs from there, so later fee and quantity differences are its
+  knock-on;
 - ``timing``: paired by entry, but the exits happen in different bars (an exit the backtest
   fills inside a bar -- a stop, a take profit -- is stamped with that bar's open, the sim's
   fill of a bar-triggered order with the bar's close: with ``interval_ms`` they pair when the
@@ -23,7 +28,10 @@ its cause:
 - ``side``: long against short;
 - ``price``: an entry or exit price differs by more than ``PRICE_TOL`` (the fill rule is one
   rule, so prices are equal to the float's precision; a stop's exit price difference says what
-  can cause it);
+  can cause it); a position closed in parts (take-profit levels) is one row of both lists
+  (``drift_exits.merge_partials``) whose exit price is its legs' average by quantity: the
+  legs' weights may differ by ``QTY_REL_TOL`` (the lot step), so that share of the legs'
+  price range is allowed on top;
 - ``fee``: an entry or exit fee differs by more than ``FEE_REL_TOL`` of the backtest's;
 - ``quantity``: the quantity differs by more than ``QTY_REL_TOL``.
 
@@ -72,7 +80,9 @@ from ai_engine.trader.drift_exits import (
     backtest_exits,
     explain_price,
     explain_reason,
+    merge_partials,
     no_liquidity,
+    same_reason,
 )
 from ai_engine.trader.holdings import FillView, Holdings, OrderFills
 from ai_engine.trader.positions_usdm import UsdmBook
@@ -81,8 +91,8 @@ PRICE_TOL = 1e-6  # absolute, in quote: prices of one fill rule are equal
 FEE_REL_TOL = 3e-3  # relative to the backtest's fee (see the module docstring)
 QTY_REL_TOL = 3e-3
 CAUSES = (
-    "missing trade", "extra trade", "no liquidity", "timing", "exit reason", "side", "price",
-    "fee", "quantity",
+    "missing trade", "refused", "extra trade", "no liquidity", "timing", "exit reason", "side",
+    "price", "fee", "quantity",
 )  # fmt: skip
 # The trader's exit reasons (``trades.exit_reason``) are the backtest's names; those without a
 # backtest counterpart (a flash-crash or emergency exit, "risk") get the signal code in the
@@ -151,10 +161,14 @@ def compare(
     *,
     interval_ms: int = 0,
     quiet: Collection[int] = (),
+    refused: Mapping[int, str] | None = None,
 ) -> DriftReport:
     """Every difference between the two trade lists, with its cause (module docstring);
     ``interval_ms``: the bar length, to pair an intrabar exit by its bar; ``quiet``: the open
-    times of the bars that traded nothing (``quiet_bars``)."""
+    times of the bars that traded nothing (``quiet_bars``); ``refused``: the replay's entries
+    the venue refused, by decision time (``refused_entries``)."""
+    refused = refused or {}
+    replay, backtest = merge_partials(replay), merge_partials(backtest)
     report = DriftReport(run_id, len(replay), len(backtest))
     quiet = frozenset(quiet)
     diverged: int | None = None  # entry time of the first trade that closed differently
@@ -162,7 +176,13 @@ def compare(
     theirs = {int(t["entry_time_ms"]): t for t in backtest}
     for at in sorted(set(ours) | set(theirs)):
         mine, ref = ours.get(at), theirs.get(at)
-        if mine is None:
+        if mine is None and at in refused:
+            report.differences.append(Difference(
+                "refused", at, f"{_trade_text(ref)}: the replay's entry at that time was refused "
+                f"by the venue ({refused[at]})", backtest=ref,
+            ))  # fmt: skip
+            diverged = at if diverged is None else diverged
+        elif mine is None:
             report.differences.append(
                 Difference("missing trade", at, _trade_text(ref), backtest=ref)
             )
@@ -193,7 +213,7 @@ def _same_exit_bar(mine: Mapping[str, Any], ref: Mapping[str, Any], interval_ms:
     ours, theirs = int(mine["exit_time_ms"]), int(ref["exit_time_ms"])
     if ours == theirs:
         return True
-    intrabar = str(ref.get("exit_reason")) in INTRABAR_EXITS
+    intrabar = str(ref.get("first_exit_reason", ref.get("exit_reason"))) in INTRABAR_EXITS
     return intrabar and interval_ms > 0 and theirs < ours <= theirs + interval_ms
 
 
@@ -217,11 +237,12 @@ def _pair(
         add("no liquidity", no_liquidity(mine, ref))
     elif not same_bar:
         add("timing", f"exit at {mine['exit_time_ms']} (replay) vs {ref['exit_time_ms']}")
-    if not halted and mine.get("exit_reason", ref.get("exit_reason")) != ref.get("exit_reason"):
-        add("exit reason", explain_reason(mine, ref))
+    if not halted and "exit_reason" in mine and not same_reason(mine, ref):
+        add("exit reason", explain_reason(mine, ref, same_bar=same_bar))
     for leg in ("entry", "exit") if not halted else ("entry",):
         a, b = float(mine[f"{leg}_price"]), float(ref[f"{leg}_price"])
-        if abs(a - b) > PRICE_TOL:
+        legs = max(float(t.get("exit_price_range", 0.0)) for t in (mine, ref))
+        if abs(a - b) > PRICE_TOL + (QTY_REL_TOL * legs if leg == "exit" else 0.0):
             why = explain_price(leg, mine, ref)
             add("price", f"{leg} {a} (replay) vs {b} (backtest), {a - b:+.6f}{why}")
         fa, fb = float(mine[f"{leg}_fee"]), float(ref[f"{leg}_fee"])
@@ -289,7 +310,7 @@ def backtest_config(
     exits = description.get("exits")
     if not exits:
         return config, []
-    overrides, notes = backtest_exits(exits)
+    overrides, notes = backtest_exits(exits, str(description.get("market") or "spot"))
     config["exits"] = overrides
     config["price_tick"] = tick
     return config, notes
@@ -310,6 +331,22 @@ def quiet_bars(paths: Sequence[Path]) -> frozenset[int]:
         times, volumes = table.column("open_time").to_numpy(), table.column("volume").to_numpy()
         quiet.update(int(t) for t in times[volumes == 0])
     return frozenset(quiet)
+
+
+def refused_entries(session: Session, run_id: str) -> dict[int, str]:
+    """The run's entries the venue refused or let expire: decision time (epoch ms, the bar
+    the backtest would have entered at) -> the venue's words (the decision's ``execution``)."""
+    rows = session.execute(
+        select(Decision.ts, Decision.reason, OrderRow.status)
+        .join(OrderRow, OrderRow.client_order_id == Decision.client_order_id)
+        .where(OrderRow.run_id == run_id, OrderRow.status.in_(("rejected", "expired")))
+    ).all()
+    out: dict[int, str] = {}
+    for ts, reason, status in rows:
+        if (reason or {}).get("purpose") != "entry":
+            continue
+        out[int(ts.timestamp() * 1000)] = str((reason or {}).get("execution") or status)
+    return out
 
 
 def run_config(session: Session, run_id: str) -> dict[str, Any] | None:

@@ -4,12 +4,19 @@
     crash = watch.update(ts, price)      # every price seen (the kline stream's updates)
     if crash is not None: sell the open long at market, halt entries for the cool-down
 
+    spike = RiseWatch(rule).update(ts, price)   # a USD-M short's mirror: buy it back
+
 Rules:
 
 - **A fall from the window's high.** ``update(ts, price)`` keeps the highest price of the last
   ``window`` (ticks at ``ts - window`` or later; a monotonic queue: O(1) per tick on average)
   and answers a ``Crash`` when ``price`` is *more than* ``move`` below that high:
   ``price < high x (1 - move)``. A rise never fires (a long has nothing to fear from it).
+- **A short's mirror: a rise from the window's low.** ``RiseWatch`` keeps the lowest price of
+  the last ``window`` and answers a ``Spike`` when ``price`` is *more than* ``move`` above it:
+  ``price > low x (1 + move)`` -- the open USD-M short is bought back at market, reduce-only,
+  with exit reason ``flash_crash``. A fall never fires it (a short has nothing to fear from
+  it). Every other rule below holds for it alike.
 - **Time never runs back.** A tick older than the newest one seen is ignored (the stream may
   replay an update after a reconnect); a tick at the same time is taken.
 - **After a crash the window restarts** at the crash's price, so one fall fires once, not at
@@ -18,13 +25,18 @@ Rules:
   at the bar's close with its high and low as the best evidence there is (a bar of at most
   ``window``: a 1m bar for the default 60 s). A bar's high and low come in an order the bar
   does not tell, so a bar that rose by more than ``move`` from its low fires too: replay may
-  exit where the live rule would not have.
+  exit where the live rule would not have. A short's mirror, ``bar_spiked``: the bar's high
+  more than ``move`` above its low. ``bar_move(high, low, side, rule)`` applies the one of the
+  position's side and gives the signed move to report (None: no exit).
 - **Configuration** is the bot's ``exits.flash_crash`` (``{move: 0.05, window_s: 60}``;
   ``false``: off; absent: on with the defaults), read by ``flash_rule``.
 
 ``FlashCrashGuard`` adds what the live wiring needs around the detector: the price of each
 update of the bar in progress (its close), and the symbol and the time the crash is
-reported with. Acting on it (the exit, the halt) is the composition's (``trader.live``).
+reported with. It feeds both watches every price (so each window is whole when a position
+turns) and answers the one of the position's side: ``seen(ts_ms, price, side)`` -- the fall
+when long or flat (a fall is reported to the breaker even when flat, as before), the rise
+when short. Acting on it (the exit, the halt) is the composition's (``trader.live``).
 """
 
 from __future__ import annotations
@@ -69,6 +81,21 @@ class Crash:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Spike:
+    ts: datetime
+    price: Decimal
+    low: Decimal  # the window's low the price rose from
+    low_at: datetime
+    move: Decimal  # signed fraction: (price - low) / low, above rule.move
+
+    def describe(self, rule: FlashRule) -> str:
+        return (
+            f"flash spike: {self.price} is {self.move * 100:.2f}% above the low {self.low} "
+            f"of the last {rule.window.total_seconds():g}s (limit {rule.move * 100:g}%)"
+        )
+
+
 class FallWatch:
     """The detector of the module docstring."""
 
@@ -101,10 +128,58 @@ class FallWatch:
         return crash
 
 
+class RiseWatch:
+    """The short's mirror of ``FallWatch`` (module docstring): a rise of more than ``move``
+    above the low of the last ``window``."""
+
+    def __init__(self, rule: FlashRule) -> None:
+        self.rule = rule
+        self._lows: deque[tuple[datetime, Decimal]] = deque()  # increasing prices
+        self._last: datetime | None = None
+
+    @property
+    def low(self) -> Decimal | None:
+        return self._lows[0][1] if self._lows else None
+
+    def update(self, ts: datetime, price: Decimal) -> Spike | None:
+        if price <= 0:
+            raise ValueError(f"a price must be positive, got {price} at {ts.isoformat()}")
+        if self._last is not None and ts < self._last:
+            return None
+        self._last = ts
+        lows, start = self._lows, ts - self.rule.window
+        while lows and lows[0][0] < start:
+            lows.popleft()
+        spike = None
+        if lows and price > lows[0][1] * (1 + self.rule.move):
+            low_at, low = lows[0]
+            spike = Spike(ts, price, low, low_at, (price - low) / low)
+            lows.clear()  # one rise fires once
+        while lows and lows[-1][1] >= price:
+            lows.pop()
+        lows.append((ts, price))
+        return spike
+
+
 def bar_crashed(high: Decimal, low: Decimal, rule: FlashRule) -> bool:
     """Replay's rule at a bar's close (module docstring): its low more than ``move`` below
     its high."""
     return low < high * (1 - rule.move)
+
+
+def bar_spiked(high: Decimal, low: Decimal, rule: FlashRule) -> bool:
+    """A short's replay rule at a bar's close: its high more than ``move`` above its low."""
+    return high > low * (1 + rule.move)
+
+
+def bar_move(high: Decimal, low: Decimal, side: int, rule: FlashRule) -> Decimal | None:
+    """The signed move a bar's flash exit reports for a position of ``side`` (1 long: the
+    fall ``low / high - 1``; -1 short: the rise ``high / low - 1``), or None: no exit."""
+    if side > 0 and bar_crashed(high, low, rule):
+        return low / high - 1
+    if side < 0 and bar_spiked(high, low, rule):
+        return high / low - 1
+    return None
 
 
 def flash_rule(exits: Mapping[str, Any], *, where: str = "exits.flash_crash") -> FlashRule | None:
@@ -126,16 +201,20 @@ def flash_rule(exits: Mapping[str, Any], *, where: str = "exits.flash_crash") ->
 
 
 class FlashCrashGuard:
-    """A ``FallWatch`` over one symbol's kline updates (the bar in progress, and closed ones):
-    ``seen(ts_ms, close)`` -> a ``Crash`` when one is due."""
+    """A ``FallWatch`` and a ``RiseWatch`` over one symbol's kline updates (the bar in
+    progress, and closed ones): ``seen(ts_ms, close, side)`` -> a ``Crash`` (long or flat) or
+    a ``Spike`` (short) when one is due."""
 
     def __init__(self, rule: FlashRule, symbol: str) -> None:
         self.rule, self.symbol = rule, symbol
         self.watch = FallWatch(rule)
-        self.crashes: list[Crash] = []
+        self.rise = RiseWatch(rule)
+        self.crashes: list[Crash | Spike] = []
 
-    def seen(self, ts_ms: int, price: Decimal) -> Crash | None:
-        crash = self.watch.update(from_epoch_ms(ts_ms), price)
-        if crash is not None:
-            self.crashes.append(crash)
-        return crash
+    def seen(self, ts_ms: int, price: Decimal, side: int = 1) -> Crash | Spike | None:
+        at = from_epoch_ms(ts_ms)
+        crash, spike = self.watch.update(at, price), self.rise.update(at, price)
+        found = spike if side < 0 else crash
+        if found is not None:
+            self.crashes.append(found)
+        return found
