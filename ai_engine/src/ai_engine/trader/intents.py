@@ -21,7 +21,8 @@ does not have, and the client id in the row is the one the venue will see.
    then -- the venue unreachable, rate limited -- is recorded ``expired`` and never sent;
    None: the worker's default, ``workers.order_queue.DEFAULT_TTL_S`` after it was
    persisted). ``check_shape`` refuses a bad combination (``IntentError`` naming the field);
-2. ``persist_intent(session, instrument_row, intent)`` -- commits the order and decision;
+2. ``persist_intent(session, instrument_row, intent)`` -- commits the order and decision
+   (one statement); False, with nothing written, when the client id has an order already;
 3. enqueue ``orders.execute(client_order_id)`` (``workers.orders.TASK``) and, to cancel,
    ``orders.cancel(client_order_id)`` or ``orders.cancel_all(instrument_row)``
    (``workers.orders.CANCEL_TASK`` / ``CANCEL_ALL_TASK``); each answers a dict with the
@@ -38,7 +39,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from ai_engine.domain.enums import OrderType, TimeInForce
@@ -153,12 +155,20 @@ def ensure_instrument(session: Session, instrument: Instrument) -> int:
     return row.id
 
 
-def persist_intent(session: Session, instrument_row: int, intent: Intent) -> None:
-    """The order (``initialized``) and its approved decision, committed together."""
+def persist_intent(session: Session, instrument_row: int, intent: Intent) -> bool:
+    """The order (``initialized``) and its approved decision, committed together; False (and
+    nothing written) when an order with this client id already exists (sent, or about to be,
+    by some run: a restart re-seeing a bar it traded).
+
+    One statement in one round trip (the order path's hot side, docs/execution.md
+    "Latency"): the order's insert, skipped on a client id conflict, feeds the decision's
+    insert, so the decision exists exactly when the order was written; run in autocommit on
+    a session that has not begun (PostgreSQL commits the single statement atomically), else
+    in the session's transaction, committed here."""
     intent.check_shape()
-    # Two Core inserts and one commit: no unit-of-work flush on the order path's hot side.
-    session.execute(
-        insert(OrderRow).values(
+    order = (
+        pg_insert(OrderRow)
+        .values(
             client_order_id=intent.client_order_id,
             instrument_id=instrument_row,
             bot_id=intent.bot_id,
@@ -172,38 +182,61 @@ def persist_intent(session: Session, instrument_row: int, intent: Intent) -> Non
             stop_price=intent.stop_price,
             reduce_only=intent.reduce_only,
         )
+        .on_conflict_do_nothing(index_elements=[OrderRow.client_order_id])
+        .returning(OrderRow.client_order_id)
+        .cte("new_order")
     )
-    session.execute(
-        insert(Decision).values(
-            ts=intent.decided_at,
-            bot_id=intent.bot_id,
-            outcome="approved",
-            client_order_id=intent.client_order_id,
-            order_intent={
-                "side": intent.side,
-                "quantity": str(intent.quantity),
-                "reference_price": str(intent.reference_price),
-                "fee_rate": str(intent.fee_rate),
-                "risk_profile": intent.risk_profile,
-                "decided_at": intent.decided_at.isoformat(),
-                "purpose": intent.purpose,
-                "reason": intent.reason,
-                "starting_equity": str(intent.starting_equity),
-                "run_id": intent.run_id,
-                "order_type": intent.order_type,
-                "limit_price": _text(intent.limit_price),
-                "stop_price": _text(intent.stop_price),
-                "time_in_force": intent.effective_time_in_force,
-                "reduce_only": intent.reduce_only,
-                "expires_at": intent.expires_at.isoformat() if intent.expires_at else None,
-                "protective_stop": _text(intent.protective_stop),
-                "target": _text(intent.target),
-                "leverage": intent.leverage,
-            },
-            reason=intent.why,
+    values = {
+        "ts": intent.decided_at,
+        "bot_id": intent.bot_id,
+        "outcome": "approved",
+        "order_intent": _intent_json(intent),
+        "reason": intent.why,
+    }
+    decision = (
+        insert(Decision)
+        .from_select(
+            [*values, "client_order_id"],
+            select(
+                *(
+                    literal(value, Decision.__table__.c[name].type)
+                    for name, value in values.items()
+                ),
+                order.c.client_order_id,
+            ),
         )
+        .returning(Decision.id)
     )
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    written = session.execute(decision).first() is not None
     session.commit()
+    return written
+
+
+def _intent_json(intent: Intent) -> dict[str, Any]:
+    """What the worker reads besides the order row (``decisions.order_intent``)."""
+    return {
+        "side": intent.side,
+        "quantity": str(intent.quantity),
+        "reference_price": str(intent.reference_price),
+        "fee_rate": str(intent.fee_rate),
+        "risk_profile": intent.risk_profile,
+        "decided_at": intent.decided_at.isoformat(),
+        "purpose": intent.purpose,
+        "reason": intent.reason,
+        "starting_equity": str(intent.starting_equity),
+        "run_id": intent.run_id,
+        "order_type": intent.order_type,
+        "limit_price": _text(intent.limit_price),
+        "stop_price": _text(intent.stop_price),
+        "time_in_force": intent.effective_time_in_force,
+        "reduce_only": intent.reduce_only,
+        "expires_at": intent.expires_at.isoformat() if intent.expires_at else None,
+        "protective_stop": _text(intent.protective_stop),
+        "target": _text(intent.target),
+        "leverage": intent.leverage,
+    }
 
 
 def record_refusal(session: Session, bot_id: str, ts: datetime, why: dict[str, Any]) -> None:
@@ -245,11 +278,3 @@ def order_fills(session: Session, client_order_id: str, reason: str) -> tuple[st
         FillView(f.price, f.qty, f.fee, f.fee_asset, int(f.ts.timestamp() * 1000)) for f in fills
     )
     return row.status, OrderFills(client_order_id, row.side, reason, views)
-
-
-def order_exists(session: Session, client_order_id: str) -> bool:
-    """An ``orders`` row with this client id exists (sent, or about to be, by some run)."""
-    found = session.scalar(
-        select(OrderRow.id).where(OrderRow.client_order_id == client_order_id).limit(1)
-    )
-    return found is not None
