@@ -13,16 +13,22 @@ Thin and idempotent (docs/execution.md). ``orders.execute`` carries only a clien
    connection, so the redelivered message gets it at once;
 3. an order the venue may hold (``submitted``: sent, answer lost; ``accepted``, partially
    filled) is first looked up by its client id; only a venue's "no such order" lets it be sent.
-   An ``initialized`` one is marked ``submitted`` (committed) in the same thread hop as the
-   read, before any check: the marker ("it may be at the venue: query before sending") is
-   durable before anything is sent, and its commit overlaps the account read of step 5 (the
-   latency benchmark's hot path). A check below that defers the order (back-off, venue
+   An ``initialized`` one is marked ``submitted`` before any check, by the statement that
+   reads the order and takes its lease (steps 1-3 are one statement and one commit, in one
+   thread hop with the connection's checkout): the marker ("it may be at the venue: query
+   before sending") is durable before anything is sent, and its commit overlaps the account
+   read of step 5 (the latency benchmark's hot path). Only a delivery that got the lease
+   marks it. A check below that defers the order (back-off, venue
    unreachable before sending) puts ``initialized`` back; one that refuses records its status;
 4. the shared back-off (``order_queue``): during a 429's ``Retry-After`` nothing is sent;
    an intent past its expiry that was never sent is recorded ``expired`` and never sent;
 5. the authoritative pre-trade risk check (``risk.check_order``) on the venue's account as it
-   is now (asked for when the task starts, while the order is read); a refusal marks the
-   order ``rejected`` with the verdict as reason;
+   is now (asked for when the task starts, while the order is read) and, for an entry, the
+   bot's record up to the intent's decision time (``store.risk_history``: a column of step
+   1's statement, no round trip of its own; ``risk.history.with_history``, as the trader's
+   pre-check): daily loss, drawdown from peak, loss streak, cool-downs, time between trades,
+   daily trade cap. Exits and reduce-only orders always pass and read no record. A refusal
+   marks the order ``rejected`` with the verdict as reason;
 6. place with the intent's client id, then by outcome:
 
 - ``Accepted``: the report and its fills are recorded;
@@ -59,11 +65,13 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
-from sqlalchemy import func, select, text
+from sqlalchemy import func, null, select, text, true, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ai_engine.domain import Order, Price, Quantity, RejectedError, RetryableError
 from ai_engine.domain.enums import PositionSide
+from ai_engine.execution.client_ids import Purpose, parse_client_order_id
 from ai_engine.execution.outcomes import (
     Accepted,
     Canceled,
@@ -76,12 +84,14 @@ from ai_engine.execution.outcomes import (
 )
 from ai_engine.execution.ports import ExecutionVenue
 from ai_engine.risk import RiskLimits
+from ai_engine.risk.history import RiskHistory, with_history
 from ai_engine.risk.intent import OrderIntent
 from ai_engine.risk.pre_trade import check_order
 from ai_engine.risk.state import OpenPosition, RiskState
 from ai_engine.store import db as store_db
 from ai_engine.store.instruments import Instrument as InstrumentRow
 from ai_engine.store.orders import Order as OrderRow
+from ai_engine.store.risk_history import history_column, parse_history
 from ai_engine.store.signals import Decision
 from ai_engine.workers import order_record as rec
 from ai_engine.workers.order_queue import DEFAULT_TTL_S, MemoryGate, RedisGate, VenueGate
@@ -236,39 +246,81 @@ def _unlock(conn: Any, client_order_id: str) -> None:
     conn.commit()
 
 
+def _open_and_take(
+    engine: Any, client_order_id: str, config: OrdersConfig
+) -> tuple[Any, Session, tuple[OrderRow | None, Decision | None, bool, str, RiskHistory | None]]:
+    """(the lease's connection, a session on it, ``_take``'s answer): one thread hop."""
+    conn = engine.connect()
+    session = Session(bind=conn, expire_on_commit=False)
+    try:
+        return conn, session, _take(session, client_order_id, config)
+    except BaseException:
+        session.close()
+        conn.close()
+        raise
+
+
 def _take(
-    session: Session, client_order_id: str
-) -> tuple[OrderRow | None, Decision | None, bool, str]:
-    """(order, decision, lease taken, status as read): the order read and leased, then, if it
-    was ``initialized``, marked ``submitted`` and committed (step 3's marker, taken before the
-    checks so that its commit overlaps the account read; a check that refuses records its own
-    status, one that defers puts ``initialized`` back). Runs in a thread (blocking driver)."""
-    row, decision, got = _locked_read(session, client_order_id)
+    session: Session, client_order_id: str, config: OrdersConfig
+) -> tuple[OrderRow | None, Decision | None, bool, str, RiskHistory | None]:
+    """(order, decision, lease taken, status as read, the bot's record): the order read and
+    leased and, if it was ``initialized``, marked ``submitted``, in one statement, then
+    committed (step 3's marker, durable before anything is sent and taken before the checks,
+    so that its commit overlaps the account read; a check that refuses records its own status,
+    one that defers puts ``initialized`` back). An entry's record for step 5 comes with the
+    read (``store.risk_history``). Runs in a thread (blocking driver)."""
+    row, decision, got, record = _locked_read(session, client_order_id, config)
     if row is None:
-        return None, None, False, ""
+        return None, None, False, "", None
     was = row.status
-    if got and was == "initialized":
-        row.status, row.updated_at = "submitted", datetime.now(UTC)
+    if got and was == "initialized":  # the statement marked it: the row object follows
+        set_committed_value(row, "status", "submitted")
+        set_committed_value(row, "updated_at", datetime.now(UTC))
         session.commit()  # a worker killed from here on finds "submitted" and queries first
-    return row, decision, got, was
+    return row, decision, got, was, None if record is None else parse_history(record)
 
 
 def _locked_read(
-    session: Session, client_order_id: str
-) -> tuple[OrderRow | None, Decision | None, bool]:
-    """(order, decision, lease taken) in ONE round trip: the advisory lock is taken in the same
-    statement that reads the order and its decision (a hot path; docs/execution.md)."""
-    lock = func.pg_try_advisory_lock(func.hashtext(client_order_id))
+    session: Session, client_order_id: str, config: OrdersConfig
+) -> tuple[OrderRow | None, Decision | None, bool, Any]:
+    """(order, decision, lease taken, the bot's record if an entry) in ONE round trip: the
+    advisory lock is taken in the statement that reads the order and its decision, the same
+    statement marks an ``initialized`` order ``submitted`` when it got the lock (a
+    data-modifying CTE: the read still sees the status before it), and the record of an
+    entry (step 5) is a column of it (a hot path; docs/execution.md "Latency")."""
+    lease = (  # taken only when the order exists (nothing to release otherwise)
+        select(func.pg_try_advisory_lock(func.hashtext(client_order_id)).label("got"))
+        .where(OrderRow.client_order_id == client_order_id)
+        .cte("lease")
+    )
+    marked = (
+        update(OrderRow)
+        .where(
+            OrderRow.client_order_id == client_order_id,
+            OrderRow.status == "initialized",
+            select(lease.c.got).scalar_subquery(),
+        )
+        .values(status="submitted", updated_at=func.now())
+        .returning(OrderRow.id)
+        .cte("marked")
+    )
+    parts = parse_client_order_id(client_order_id)  # an exit's id: no record to compute
+    opens = parts is None or parts.purpose in (Purpose.ENTRY, Purpose.SCALE_IN)
+    column = history_column(config.limits) if opens else None
+    record = null() if column is None else column
     found = session.execute(
-        select(OrderRow, Decision, lock)
+        select(OrderRow, Decision, lease.c.got, record)
+        .add_cte(marked)
+        .select_from(OrderRow)
+        .join(lease, true())
         .outerjoin(Decision, Decision.client_order_id == OrderRow.client_order_id)
         .where(OrderRow.client_order_id == client_order_id)
         .order_by(Decision.id)
         .limit(1)
     ).first()
     if found is None:
-        return None, None, False
-    return found[0], found[1], bool(found[2])
+        return None, None, False, None
+    return found[0], found[1], bool(found[2]), found[3]
 
 
 def _gate(config: OrdersConfig) -> VenueGate:
@@ -299,16 +351,18 @@ async def _execute(
     # Not during a 429's back-off: nothing at all is sent then (step 4).
     idle = _gate(config).backoff_left_s() > 0
     account = asyncio.ensure_future(_account(handle, skip=idle))
-    try:
-        conn = await asyncio.to_thread(engine.connect)
+    try:  # connected, read and leased in one thread hop
+        conn, session, taken = await asyncio.to_thread(
+            _open_and_take, engine, client_order_id, config
+        )
     except BaseException:
         await _drop(account)
         raise
     with conn:
         got = False
         try:
-            with Session(bind=conn, expire_on_commit=False) as session:
-                row, decision, got, was = await asyncio.to_thread(_take, session, client_order_id)
+            with session:
+                row, decision, got, was, history = taken
                 if row is None:
                     raise OrdersSetupError(f"no order {client_order_id} in the database")
                 if row.status in FINAL:
@@ -320,7 +374,7 @@ async def _execute(
                 if not got:
                     note = "another delivery holds it"
                     return rec.answer(row, note, retry_after_s=LEASE_BUSY_S)
-                work = _Work(row, decision, was, account)
+                work = _Work(row, decision, was, account, history)
                 return await _leased(session, engine, config, work, handle)
         finally:
             await _drop(account)
@@ -337,6 +391,7 @@ class _Work:
     decision: Decision | None
     was: str
     account: asyncio.Future[Any]
+    history: RiskHistory | None = None  # the bot's record (an entry's only: step 5)
 
 
 async def _account(handle: VenueRuntime | _OneShot, *, skip: bool = False) -> Any:
@@ -402,7 +457,7 @@ async def _leased(
             _unmark(session, row)
             return rec.answer(row, "rate-limit back-off", retry_after_s=wait)
         account = account or await venue.account()
-        verdict = _risk_check(account, instrument, order, intent, config)
+        verdict = _risk_check(account, instrument, order, intent, config, work.history)
         if verdict is not None:
             gate.done(row.client_order_id)
             rec.set_status(session, row, decision, "rejected", f"risk: {verdict}")
@@ -544,9 +599,11 @@ async def _resize(
 
 def _risk_check(
     account: Any, instrument: InstrumentRow, order: Order, intent: dict[str, Any],
-    config: OrdersConfig,
+    config: OrdersConfig, history: RiskHistory | None = None,
 ) -> str | None:  # fmt: skip
-    """The refusals' summary, or None when the order passes (exits always pass)."""
+    """The refusals' summary, or None when the order passes (exits always pass). The state is
+    the venue's account now and, for an entry, the bot's record (``history``: daily loss,
+    drawdown, loss streak, cool-downs, trade spacing and the daily cap; ``risk.history``)."""
     name = str(intent.get("risk_profile", ""))
     limits = config.limits.get(name)
     if limits is None:
@@ -574,6 +631,9 @@ def _risk_check(
         day_start_equity=equity,
         positions=positions,
     )
+    decided_at = datetime.fromisoformat(str(intent["decided_at"]))
+    if history is not None:
+        state = with_history(state, history, decided_at)
     fee = Decimal(str(intent.get("fee_rate", "0.001")))
     stop = intent.get("protective_stop")  # an entry's planned stop and take profit
     target = intent.get("target")  # (trader/intents.py)
@@ -592,7 +652,7 @@ def _risk_check(
         ),
         state,
         limits,
-        datetime.fromisoformat(str(intent["decided_at"])),
+        decided_at,
     )
     return None if verdict.approved else verdict.summary()
 
