@@ -6,7 +6,9 @@ thread of this process, PostgreSQL and Redis -- around a venue whose clock runs 
 
 * ``paper``: the trader's bars come from Binance's public kline stream (+ REST history); orders
   go to a sim exchange in this process whose market follows the same public stream
-  (``simexchange.live``, the sim's fill model), one account funded with the config's ``cash``;
+  (``simexchange.live``, the sim's fill model), one account funded with the config's ``cash``
+  (USD-M: Binance USD-M's public data, ``/fapi/v1/klines`` and ``fstream``, the sim's ``/fapi``
+  venue, its futures wallet the ``cash``; below);
 * ``testnet``: bars from the testnet's kline stream (+ REST); orders to
   ``BinanceEndpoints.testnet()`` with the keys;
 * ``live``: bars from mainnet's kline stream (+ REST); orders to ``BinanceEndpoints.mainnet()``
@@ -16,8 +18,8 @@ Rules:
 
 * ``trader.modes.check_mode`` has already refused what must not connect (no ``--confirm-live``,
   no keys); here the adapter's own live-safety guard (``require_live_allowed``) is checked
-  again before any client is built. Spot bots run in every mode; USD-M bots in testnet and
-  live (paper has no USD-M sim market: refused), as below.
+  again before any client is built. Spot and USD-M bots run in every mode (a USD-M bot with
+  ``safety.dead_man_s: 0`` is refused: the venue's dead-man switch is not optional).
 * ``Settings.binance_base_url`` replaces every Binance URL (public data and the venue) by a
   server speaking Binance's protocols there: a sim exchange in tests, never a real venue.
 * Keys come from ``Settings`` only, are handed to the adapter and nothing else, and are never
@@ -43,7 +45,7 @@ Rules:
   by client id, a working order the venue settled meanwhile recorded: ``trader.reconcile``;
   balances are not compared, the account is shared) and carries on with the same stop. A
   signal bar both runs saw (the last closed bar before the restart) mints the same entry id:
-  the order exists, so it is not sent again (``intents.order_exists``).
+  the order exists, so it is not sent again (``intents.persist_intent`` writes nothing).
 * **Paper** cannot pick up: its sim is in-process and dies with the run, so every paper run
   starts a fresh account, its ids come from ``<bot id>:<run id>`` (the sim's order ids,
   restarting with every run, are recorded as ``<run id>:<id>``, as in replay) and a graceful
@@ -55,7 +57,7 @@ Rules:
   bars (a stop filling) are in PostgreSQL as they happen; after a reconnect the run
   reconciles. Rows the worker is still sending (``initialized``/``submitted``) are left to
   it. The trader books those fills at its next bar (``exits.poll``), as before.
-* **USD-M** (``market: usdm``; testnet, live): the bars come from the USD-M kline stream and
+* **USD-M** (``market: usdm``; testnet, live, paper): the bars come from the USD-M kline stream and
   ``/fapi/v1/klines`` of the endpoints' futures hosts (the override: ``ws://host:port/fstream``
   and ``http://host:port/fapi``), orders go through the adapter's USD-M client
   (``BinanceUsdmVenue``, the worker's too), the bot's ``leverage`` is set at the venue for each
@@ -76,7 +78,15 @@ Rules:
   symbol the venue is flat on starts flat and resumes no exit state (a stop that filled while
   the bot was down is recorded by the first reconciliation, but no round trip is booked for
   it). Limits: the funding paid before the restart and partial exits taken before it are not
-  in the resumed round trip's P&L. The flash-crash exit is spot only (it sells a long).
+  in the resumed round trip's P&L. The flash-crash exit closes a short too: a rise of more
+  than ``move`` above the window's low buys it back (reduce-only), exit reason ``flash_crash``.
+  **Paper USD-M**: the same against the paper sim (``PAPER_KEY``; its ``/fapi`` venue follows
+  ``fstream``/``fapi``, or the override's ``/fapi`` and ``/fstream``; ``book_at_next_open``),
+  the bars handed out once its ``/fapi/v1/klines`` shows them; it starts flat (a fresh sim: no
+  exit state resumed), reconciles the wallet against the books too (the account is the bot's
+  alone), and a graceful stop flattens. Funding is charged by the paper sim at the funding
+  times Binance's ``<symbol>@markPrice`` stream announces (``simexchange.live.funding``) and
+  booked from ``/fapi/v1/income`` as in testnet.
 * **Flash crash** (``trader.flash_crash``): the kline stream's updates of the bar in progress
   are watched; a price more than the exits config's ``flash_crash.move`` (default 5 %) below
   the highest of the last ``window_s`` (60 s) sells an open long at market (exit reason
@@ -133,6 +143,7 @@ LIVE_MODES = ("paper", "testnet", "live")
 KEEP_BARS = 10_080
 PAPER_KEY, PAPER_SECRET = "paper-key", "paper-secret"  # the paper sim's local account
 MAINNET_PUBLIC = ("https://api.binance.com", "wss://stream.binance.com:9443")
+MAINNET_FUTURES_PUBLIC = ("https://fapi.binance.com", "wss://fstream.binance.com")
 
 
 class LiveError(ValueError):
@@ -180,10 +191,6 @@ def check_live(request: LiveRequest, settings: Settings) -> BinanceEndpoints:
         raise LiveError(f"--mode {request.mode}: run_live runs {', '.join(LIVE_MODES)}")
     if bot.market not in ("spot", "usdm"):
         raise LiveError(f"{bot.source}: market: {bot.market}: spot or usdm")
-    if bot.market == "usdm" and request.mode == "paper":
-        raise LiveError(
-            f"{bot.source}: market: usdm runs in testnet, live and replay; paper is spot only"
-        )
     if bot.market == "usdm" and bot.safety.dead_man_s <= 0:
         raise LiveError(
             f"{bot.source}: safety.dead_man_s: a USD-M bot in {request.mode} runs with the "
@@ -295,12 +302,11 @@ def run_live(
     async def connect() -> Any:
         from ai_engine.metrics.definitions import observe_used_weight
         from ai_engine.venues.binance import BinanceSpotVenue, BinanceUsdmVenue
-        from ai_engine.venues.sim import connect_sim_spot
+        from ai_engine.venues.sim import connect_sim_spot, connect_sim_usdm
 
         if paper:
-            return await connect_sim_spot(
-                venue_url["base"], credentials, on_weight=observe_used_weight
-            )
+            local = connect_sim_usdm if request.bot.market == "usdm" else connect_sim_spot
+            return await local(venue_url["base"], credentials, on_weight=observe_used_weight)
         adapter = BinanceUsdmVenue if request.bot.market == "usdm" else BinanceSpotVenue
         return await adapter.connect(
             endpoints, credentials, allow_live=request.mode == "live" and request.confirm_live,
@@ -356,37 +362,53 @@ class _Run:
 
     async def paper(self, settings: Settings, venue_url: dict[str, str]) -> LiveOutcome:
         from ai_engine.simexchange import AccountSpec, SimConfig
+        from ai_engine.simexchange.futures.config import FuturesConfig
         from ai_engine.simexchange.live import LiveMarket, LiveSource, running_live_sim
         from ai_engine.simexchange.live.venue_clock import VenueClock
 
-        rest, ws = MAINNET_PUBLIC
-        if settings.binance_base_url:
-            rest, ws = stream_urls(BinanceEndpoints.local(settings.binance_base_url))
         bot = self.bot
+        usdm = bot.market == "usdm"
+        market = MarketType.USDM if usdm else MarketType.SPOT
+        rest, ws = MAINNET_FUTURES_PUBLIC if usdm else MAINNET_PUBLIC
+        if settings.binance_base_url:  # USD-M: /fapi there, the streams under /fstream
+            local = BinanceEndpoints.local(settings.binance_base_url)
+            rest, ws = stream_urls(local, bot.market, local=True)
         async with httpx.AsyncClient(timeout=30.0) as http:
             upstream = LiveFeed(rest_url=rest, ws_url=ws, symbol=bot.symbols[0],
-                                interval=bot.interval, http=http)  # fmt: skip
+                                interval=bot.interval, http=http, market=market)  # fmt: skip
             offset = await upstream.server_time_ms() - int(time.time() * 1000)
             clock = VenueClock(offset)
+            cash = ((_quote(bot.symbols[0]), bot.cash),)
             with tempfile.TemporaryDirectory(prefix="tradingbot-paper-") as tmp:
-                config = SimConfig(
-                    data_dir=Path(tmp), symbols=bot.symbols,
-                    accounts=(AccountSpec(api_key=PAPER_KEY, secret=PAPER_SECRET,
-                                          balances=((_quote(bot.symbols[0]), bot.cash),)),),
-                    fees=_fees(bot.fee),
-                )  # fmt: skip
-                source = LiveSource(ws_url=ws, rest_url=rest, history_bars=1000)
+                if usdm:  # the perpetuals only; the wallet the cash; books at the next open
+                    config = SimConfig(
+                        data_dir=Path(tmp), symbols=(), book_at_next_open=True,
+                        futures=FuturesConfig(symbols=bot.symbols, fees=_fees(bot.fee),
+                                              wallets=((PAPER_KEY, bot.cash),)),
+                        accounts=(AccountSpec(api_key=PAPER_KEY, secret=PAPER_SECRET),),
+                    )  # fmt: skip
+                    source = LiveSource(futures_ws_url=ws, futures_rest_url=rest)
+                else:
+                    config = SimConfig(
+                        data_dir=Path(tmp), symbols=bot.symbols, fees=_fees(bot.fee),
+                        accounts=(AccountSpec(api_key=PAPER_KEY, secret=PAPER_SECRET,
+                                              balances=cash),),
+                    )  # fmt: skip
+                    source = LiveSource(ws_url=ws, rest_url=rest)
                 async with running_live_sim(config, source, now_ms=clock) as sim:
-                    market = sim.exchange.market
-                    clock.market = market if isinstance(market, LiveMarket) else None
+                    held = sim.exchange.futures.market if usdm else sim.exchange.market
+                    clock.market = held if isinstance(held, LiveMarket) else None
                     venue_url["base"] = sim.base_url
 
                     def feed(symbol: str, stop: _Stop) -> LiveFeed:
-                        ready = wait_until_shown(http, sim.base_url, symbol, bot.interval)
+                        ready = wait_until_shown(
+                            http, sim.base_url, symbol, bot.interval, market=market
+                        )
                         return LiveFeed(
                             rest_url=rest, ws_url=ws, symbol=symbol, interval=bot.interval,
                             history_bars=self.request.history_bars, stopped=stop.stopped,
-                            wake=stop.wake, ready=ready, http=http, on_price=stop.on_price,
+                            wake=stop.wake, ready=ready, http=http,
+                            on_price=stop.on_price, market=market,
                         )  # fmt: skip
 
                     return await self._trade(
@@ -405,7 +427,7 @@ class _Run:
                     rest_url=rest, ws_url=ws, symbol=symbol, interval=bot.interval,
                     history_bars=self.request.history_bars, stopped=stop.stopped,
                     wake=stop.wake, http=http,
-                    on_price=stop.on_price if market is MarketType.SPOT else None, market=market,
+                    on_price=stop.on_price, market=market,  # flash exits, long or short
                 )  # fmt: skip
 
             return await self._trade(
@@ -441,7 +463,7 @@ class _Run:
             books: dict[str, Holdings | UsdmBook] = {}
             if usdm:  # from the venue's positions, its leverage set before any order
                 wallet = account.balance(quote).total
-                store = KeyedExitStore(RedisExitStore(redis, bot.id), self.order_key)
+                store = KeyedExitStore(RedisExitStore(redis, bot.id, fresh=paper), self.order_key)
                 books.update(await self._usdm_books(venue, instruments, wallet, store))
                 ids = [instruments[s].id for s in symbols]
                 dead_man = DeadManSwitch(venue, ids, timedelta(seconds=bot.safety.dead_man_s))
@@ -498,7 +520,7 @@ class _Run:
                 )  # fmt: skip
                 stop.trader = trader
                 rule = flash_rule(bot.exits, where=f"{bot.source}: exits.flash_crash")
-                if rule is not None and not usdm:  # it sells a long: spot only
+                if rule is not None:  # a long's fall, a USD-M short's rise
                     stop.flash = FlashCrashGuard(rule, symbol)
                 traders.append(trader)
             stream = _UserStream(self, venue, endpoints, reconcile, supervisor, redis)
@@ -714,7 +736,9 @@ class _Run:
         async def reconcile() -> tuple[bool, list[str]]:
             expected: dict[str, Decimal] = {}
             for book in books.values() if balances else ():
-                expected[book.base_asset] = expected.get(book.base_asset, ZERO) + book.base
+                if not isinstance(book, UsdmBook):  # a USD-M position is no balance: the
+                    # positions are compared (``positions`` rows with the venue's)
+                    expected[book.base_asset] = expected.get(book.base_asset, ZERO) + book.base
                 expected[book.quote_asset] = expected.get(book.quote_asset, ZERO) + book.quote
             report = await reconcile_bot(
                 venue, lambda: Session(self.engine), self.bot.id,
@@ -757,13 +781,14 @@ class _Stop:
 
     async def on_price(self, ts_ms: int, price: Decimal) -> None:
         """A kline update's price (``LiveFeed.on_price``): a flash crash sells the open long
-        at market (under the supervisor's lock, as the loop's own orders) and reports the
-        move to the breaker, which halts entries for the risk profile's cool-down. A failure
-        is reported as a venue error: the feed goes on."""
+        (a rise buys back the open USD-M short, reduce-only) at market (under the supervisor's
+        lock, as the loop's own orders) and reports the move to the breaker, which halts
+        entries for the risk profile's cool-down. A failure is reported as a venue error: the
+        feed goes on."""
         trader, guard = self.trader, self.flash
         if trader is None or guard is None:
             return
-        crash = guard.seen(ts_ms, price)
+        crash = guard.seen(ts_ms, price, -1 if trader.holdings.base < 0 else 1)
         if crash is None:
             return
         sup = self.supervisor

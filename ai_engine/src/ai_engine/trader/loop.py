@@ -43,6 +43,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,11 @@ from ai_engine.domain.errors import RetryableError
 from ai_engine.domain.instruments import Instrument
 from ai_engine.execution.client_ids import Purpose, mint_client_order_id
 from ai_engine.risk import RiskLimits
+from ai_engine.risk.history import needs_history, with_history
 from ai_engine.risk.intent import OrderIntent
 from ai_engine.risk.pre_trade import check_order
 from ai_engine.risk.state import OpenPosition, RiskState
+from ai_engine.store.risk_history import ENTRY_PURPOSES, read_history
 from ai_engine.strategies import MarketInput, get
 from ai_engine.strategies.live import reading as live_reading
 from ai_engine.trader import intents, usdm
@@ -70,7 +73,7 @@ from ai_engine.trader.exits import (
     exit_quantity,
 )
 from ai_engine.trader.feed import BarFeed, BarWindow, FeedError, Kline, Step, klines_to_bars
-from ai_engine.trader.flash_crash import FlashRule, bar_crashed
+from ai_engine.trader.flash_crash import FlashRule, bar_move
 from ai_engine.trader.holdings import Holdings, OrderFills
 from ai_engine.trader.model_input import for_strategy as model_input_for
 from ai_engine.trader.positions_usdm import UsdmBook
@@ -402,11 +405,12 @@ class Trader:
             await self._report_signal(reading, last)
         if self.exits is not None:
             await self._exits_bar(last)
-        if self.flash is not None and self._side() > 0:  # trader/flash_crash.py: replay's rule
-            high, low = Decimal(repr(last.high)), Decimal(repr(last.low))
-            if bar_crashed(high, low, self.flash):
+        if self.flash is not None and self._side() != 0:  # trader/flash_crash.py: replay's
+            high, low = Decimal(repr(last.high)), Decimal(repr(last.low))  # rule, either side
+            move = bar_move(high, low, self._side(), self.flash)
+            if move is not None:
                 if self.supervisor is not None:
-                    await self.supervisor.price_move(self.symbol, low / high - 1, self.flash.window)
+                    await self.supervisor.price_move(self.symbol, move, self.flash.window)
                 await self.flash_exit()
                 return
         if self.config.market == "usdm":
@@ -491,8 +495,9 @@ class Trader:
         )  # fmt: skip
 
     async def flash_exit(self) -> None:
-        """A flash crash (``trader.flash_crash``): the open position sold at market now, exit
-        reason ``flash_crash``. The caller holds the supervisor's lock."""
+        """A flash crash (``trader.flash_crash``): the open position closed at market now (a
+        long sold; a USD-M short bought back, reduce-only), exit reason ``flash_crash``. The
+        caller holds the supervisor's lock."""
         await self._flatten(reason="flash_crash")
 
     async def _flatten(self, reason: str = "end_of_data") -> None:
@@ -544,7 +549,7 @@ class Trader:
                 target_price=Price(target) if target is not None else None,
                 leverage=Decimal(cfg.leverage), reduce_only=reduce_only,
             ),
-            self._risk_state(close),
+            self._checked_state(close, purpose, decided_at),
             cfg.limits,
             decided_at,
         )  # fmt: skip
@@ -572,10 +577,9 @@ class Trader:
             reason=reason, starting_equity=self.starting_equity, why=why, protective_stop=stop,
             target=target, reduce_only=reduce_only, leverage=cfg.leverage,
         )  # fmt: skip
-        with self.sessions() as session:  # one session: the order path's latency budget
-            sent = intents.order_exists(session, client_id)  # a restart re-seeing a traded bar
-            if not sent:
-                intents.persist_intent(session, self.instrument_row, intent)
+        with self.sessions() as session:  # one statement: the order path's latency budget
+            # False: the id has a row already (a restart re-seeing a bar it traded)
+            sent = not intents.persist_intent(session, self.instrument_row, intent)
         if sent:
             self._refused(decided_at, {**why, "skipped": f"{client_id} already sent"})
             return
@@ -675,7 +679,8 @@ class Trader:
     async def _send_exit(self, intent: intents.Intent) -> tuple[str, OrderFills]:
         """An exit order through the entries' path: persisted, then queued, read back."""
         with self.sessions() as session:
-            intents.persist_intent(session, self.instrument_row, intent)
+            if not intents.persist_intent(session, self.instrument_row, intent):
+                raise intents.IntentError(f"{intent.client_order_id}: an order with this id exists")
         queued_at = time.time()
         answer = await self.submit(intent.client_order_id)  # enqueued only after the commit
         status, fills = self._read_order(intent.client_order_id, intent.reason)
@@ -716,6 +721,18 @@ class Trader:
         self.run_state.refusals += 1
         with self.sessions() as session:
             intents.record_refusal(session, self.config.bot_id, ts, why)
+
+    def _checked_state(self, close: Decimal, purpose: Purpose, now: datetime) -> RiskState:
+        """The pre-check's state: an entry's with the bot's record (``risk.history``), read as
+        the execution worker's check reads it (``store.risk_history``): the two agree."""
+        state = self._risk_state(close)
+        if purpose.name.lower() not in ENTRY_PURPOSES or not needs_history(self.config.limits):
+            return state
+        cfg = self.config
+        with self.sessions() as session:
+            history = read_history(session, bot_id=cfg.bot_id, run_id=cfg.run_id, now=now,
+                                   limits=cfg.limits)  # fmt: skip
+        return with_history(state, history, now)
 
     def _risk_state(self, close: Decimal) -> RiskState:
         equity = self.holdings.equity(close)

@@ -24,9 +24,14 @@ replays can share one database.
 replay``): the bot id is the config's ``id`` (its events, status hash, ``bots`` row and control
 stream), the client ids are minted from ``<id>:<run id>`` (unique per run, as above); the
 trader runs under a ``Supervisor`` (control commands, breaker halts, events, heartbeat);
-``start`` starts the sim's replay clock there (the bars before it are the warm-up), ``end``
-stops the trader at the first bar opening at or after it; ``speed`` > 0 paces the bars at that
-many times real time (``speed`` 0: as fast as the trader keeps up).
+``start`` starts the sim's replay clock there (the bars before it are the warm-up);
+``speed`` > 0 paces the bars at that many times real time (``speed`` 0: as fast as the trader
+keeps up).
+
+**``end``** (any replay) is exclusive, as the backtest's ``--end``: the sim is given only the
+bars opening before it (``_cut_at``), so the replay's end of data is the backtest's -- its last
+bar opens before ``end`` and closes at ``end``, where a position still open is closed (at that
+bar's close, exit time ``end``, reason ``end_of_data``), not one bar later.
 
 **USD-M** (``market`` ``usdm``, or a bot config's ``market: usdm``): the files are kline files of
 one perpetual (``futures_um``), with its ``fundingRate`` files if funding is to be charged. The
@@ -59,6 +64,9 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from ai_engine.backtest import kernel_codes as kc
@@ -71,6 +79,7 @@ from ai_engine.domain.errors import DomainValueError
 from ai_engine.marketdata.importer import expand_paths, import_files
 from ai_engine.marketdata.intervals import interval_ms
 from ai_engine.marketdata.parsing import parse_file
+from ai_engine.marketdata.partitions import discover, partitions
 from ai_engine.marketdata.series import DataKind
 from ai_engine.matching.params import BookParams, FeeRates
 from ai_engine.risk import RiskLimits
@@ -136,6 +145,7 @@ class ReplayOutcome:
     runs: dict[str, TraderRun] = field(default_factory=dict)  # every symbol's (multi-symbol)
     books: dict[str, Holdings | UsdmBook] = field(default_factory=dict)
     venue_positions: dict[str, Decimal] = field(default_factory=dict)  # usdm: signed, at the end
+    venue_fills: list[dict[str, Any]] = field(default_factory=list)  # GET /sim/fills?market=
 
 
 @dataclass(frozen=True)
@@ -220,6 +230,9 @@ def check_request(request: ReplayRequest) -> _Plan:
             )
     if request.start and request.end and request.end <= request.start:
         raise ReplayError(f"--end {request.end.isoformat()} is not after --start")
+    bars = [f.table.column("open_time") for f in files if f.key.kind is DataKind.BARS]
+    if request.end and to_epoch_ms(request.end) <= min(int(pc.min(t).as_py()) for t in bars):
+        raise ReplayError(f"--end {request.end.isoformat()} is not after the data's first bar")
     if bot is not None:
         limits = bot.limits
     elif request.risk_profile == UNRESTRICTED:  # usdm: up to the asked leverage, as the backtest
@@ -281,6 +294,8 @@ def run_replay(
     with tempfile.TemporaryDirectory(prefix="tradingbot-replay-") as tmp:
         store = Path(tmp)
         import_files(expand_paths(list(request.data)), store)
+        if request.end is not None:
+            _cut_at(store, request.end)
         quote = "USDT" if plan.symbol.endswith("USDT") else plan.symbol[-4:]
         if any(not s.endswith(quote) for s in plan.symbols):
             raise ReplayError(f"symbols must share one quote asset ({quote}): {plan.symbols}")
@@ -346,6 +361,8 @@ def run_replay(
                                submit, quote, redis_url, settings.models_root, cancel)
                     )  # fmt: skip
                 outcome.venue_orders, outcome.faults_fired = _venue_view(base_url, plan.market)
+                fills = httpx.get(f"{base_url}/sim/fills", params={"market": plan.market})
+                outcome.venue_fills = [json.loads(line) for line in fills.text.splitlines()]
                 return outcome
         finally:
             engine.dispose()
@@ -354,6 +371,24 @@ def run_replay(
             for worker_engine in orders_config.engines.values() if orders_config else ():
                 worker_engine.dispose()
             close_celery(app)  # also drops kombu's process-wide pools for this broker
+
+
+def _cut_at(store: Path, end: datetime) -> None:
+    """``--end``: the replay's store keeps the bars opening before ``end`` (the backtest's
+    ``[start, end)``), so the sim's data ends where the backtest's does and the position still
+    open is closed at the last bar's close, at ``end`` -- not at the next bar's open, which the
+    parity book would offer while the sim still had bars after ``end``."""
+    end_ms = to_epoch_ms(end)
+    for key in discover(store):
+        if key.kind is not DataKind.BARS:
+            continue
+        for partition in partitions(store, key):
+            table = pq.read_table(partition.path)
+            kept = table.filter(pc.less(table["open_time"].cast(pa.int64()), end_ms))
+            if kept.num_rows == 0:
+                partition.path.unlink()
+            elif kept.num_rows < table.num_rows:
+                pq.write_table(kept, partition.path)
 
 
 PARITY_BOOK = BookParams(
@@ -377,10 +412,12 @@ def _venue_view(base_url: str, market: str) -> tuple[dict[str, int], int]:
 async def _trade(
     request: ReplayRequest, plan: _Plan, run_id: str, bot_id: str, base_url: str,
     credentials: Any, engine: Any, submit: Any, quote: str, redis_url: str = "",
-    models_root: Path | None = None, cancel: Any = None,
+    models_root: Path | None = None, cancel: Any = None, clock: SteppedClock | None = None,
 ) -> ReplayOutcome:  # fmt: skip
     """One trader per symbol, sharing the sim's stepped clock, the account (its quote split
-    evenly between them) and, for a bot config, one supervisor."""
+    evenly between them) and, for a bot config, one supervisor. ``clock``: a clock shared with
+    other bots on the same sim (one party per symbol of each; the soak's spot and USD-M bots),
+    else one of this bot's own."""
     from ai_engine.metrics.definitions import observe_used_weight
     from ai_engine.venues.sim import connect_sim_spot, connect_sim_usdm
 
@@ -439,7 +476,8 @@ async def _trade(
             return report.ok, report.lines()
 
         async with http_session() as http:  # the stepped feed's (aiohttp: feed.py)
-            clock = SteppedClock(http, base_url, parties=len(plan.symbols), pace_s=pace_s)
+            if clock is None:
+                clock = SteppedClock(http, base_url, parties=len(plan.symbols), pace_s=pace_s)
             traders: dict[str, Trader] = {}
             for symbol in plan.symbols:
                 instrument = by_symbol[symbol]
@@ -481,7 +519,7 @@ async def _trade(
                         where=f"{bot.source}: exits",
                     ),
                 )  # fmt: skip
-                rule = None if bot is None or usdm else flash_rule(bot.exits)
+                rule = None if bot is None else flash_rule(bot.exits)  # usdm: shorts too
                 if rule is not None and plan.interval_ms <= rule.window.total_seconds() * 1000:
                     traders[symbol].flash = rule  # bars no longer than its window (1m)
             runs = await run_traders(list(traders.values()), supervisor)
