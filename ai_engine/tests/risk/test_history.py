@@ -62,6 +62,23 @@ def test_a_hand_worked_record() -> None:
     assert day_start(T0) == T0 - timedelta(hours=12)
 
 
+def test_the_weeks_realised_loss_is_the_weekly_limits_and_not_the_days() -> None:
+    # $500 lost this week, $100 of it today: the weekly limit ($400) refuses, the daily
+    # ($1,000) does not.
+    limits = RiskLimits(name="week", require_stop=False, daily_loss_amount=D(1000),
+                        weekly_loss_amount=D(400))  # fmt: skip
+    history = RiskHistory(realised_today=D(-100), realised_week=D(-500))
+    state = with_history(make_state(), history, T0)
+    assert (state.loss_today, state.loss_this_week) == (D(100), D(500))
+    assert state.week_start_equity == state.equity + 500
+    verdict = check_order(make_intent(), state, limits, T0)
+    assert RefusalCode.WEEKLY_LOSS_LIMIT in {r.code for r in verdict.refusals}
+    assert RefusalCode.DAILY_LOSS_LIMIT not in {r.code for r in verdict.refusals}
+    quiet = with_history(make_state(), RiskHistory(realised_today=D(-100),
+                                                   realised_week=D(-100)), T0)  # fmt: skip
+    assert check_order(make_intent(), quiet, limits, T0).approved
+
+
 def test_a_bad_record_is_refused_naming_the_field() -> None:
     with pytest.raises(DomainValueError, match="drawdown"):
         RiskHistory(drawdown=D("1.5"))

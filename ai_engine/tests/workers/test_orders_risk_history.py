@@ -82,6 +82,9 @@ def test_todays_losses_refuse_an_entry_yesterdays_do_not_and_an_exit_goes_throug
     assert len(history.trades) == 3
     assert (history.entries_today, history.last_entry_at) == (1, now)
     assert history.realised_today == 0  # yesterday's
+    week = midnight - timedelta(days=midnight.weekday())  # Monday 00:00 UTC: the ISO week
+    yesterday = [midnight - timedelta(hours=h) for h in (4, 3, 2)]
+    assert history.realised_week == sum(Decimal(-10_000) for t in yesterday if t >= week)
 
     # Today: three more losses of $10,000 (after midnight, before the decision): $30,000 lost
     # today, the limit, and six losses in a row. The same entry the account passed is refused.
@@ -110,6 +113,7 @@ def test_todays_losses_refuse_an_entry_yesterdays_do_not_and_an_exit_goes_throug
         ).scalar_one()
     assert parse_history(worker_view) == trader_view
     assert (trader_view.realised_today, len(trader_view.trades)) == (Decimal(-30_000), 6)
+    assert trader_view.realised_week == history.realised_week - 30_000
 
     # An exit (a sell of what the bot holds) is never blocked.
     exit_id = desk.intent("sell", "0.01", purpose=Purpose.EXIT)

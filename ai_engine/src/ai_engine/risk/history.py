@@ -15,6 +15,8 @@ day is the UTC day of ``now``. Rules:
 * ``day_start_equity``: the equity now less today's realised P&L (the account before today's
   trades), so the day's loss is its realised loss (``RiskState.loss_today``); an open
   position's loss counts through the daily headroom (its risk at its stop), not its mark;
+* ``realised_pnl_week`` and ``week_start_equity``: the same for the ISO week of ``now``
+  (from Monday 00:00 UTC; the weekly loss limits);
 * ``peak_equity``: the higher of the state's and the one the record's drawdown gives: the
   newest equity snapshot's ``drawdown`` (a fraction of the bot's peak, ``trader/records.py``)
   applied to the equity now, ``equity / (1 - drawdown)``. A fraction, not the snapshot's
@@ -50,14 +52,15 @@ class RiskHistory:
 
     trades: tuple[ClosedTrade, ...] = ()  # the newest closed round trips, any order
     realised_today: Decimal = _ZERO  # net P&L of every trade closed today
+    realised_week: Decimal = _ZERO  # ... and this ISO week (from Monday 00:00 UTC)
     last_stop_loss_at: datetime | None = None  # the newest close by a stop
     entries_today: int = 0  # entries (filled) decided today
     last_entry_at: datetime | None = None  # the newest entry's decision time
     drawdown: Decimal | None = None  # the newest equity snapshot's, a fraction of the peak
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "realised_today", to_decimal(self.realised_today,
-                                                              what="realised_today"))  # fmt: skip
+        for name in ("realised_today", "realised_week"):
+            object.__setattr__(self, name, to_decimal(getattr(self, name), what=name))
         for name in ("last_stop_loss_at", "last_entry_at"):
             value = getattr(self, name)
             if value is not None:
@@ -114,7 +117,8 @@ def with_history(state: RiskState, history: RiskHistory, now: datetime) -> RiskS
         state,
         realised_pnl_today=history.realised_today,
         day_start_equity=state.equity - history.realised_today,
-        week_start_equity=None,  # the week: as the day (RiskState), no weekly record read
+        realised_pnl_week=history.realised_week,
+        week_start_equity=state.equity - history.realised_week,
         peak_equity=peak,
         recent_trades=tuple(trades),
         consecutive_losses=streak,

@@ -17,8 +17,9 @@ day's start, or earlier by the profile's longest pause (``risk.history.lookback`
 whatever the bot's age or pace (one JSON object of a few figures and at most ``STREAK`` rows):
 
 * ``trades`` (closed round trips, ``trader/records.py``): the newest ``STREAK`` (a losing
-  streak is counted over those: every profile's ``loss_streak`` is below it); the sum of the
-  day's ``pnl_net``; the newest close by a stop (``exit_reason = 'stop_loss'``) since ``since``;
+  streak is counted over those: every profile's ``loss_streak`` is below it); the sums of the
+  day's and of the ISO week's ``pnl_net`` (the week from Monday 00:00 UTC); the newest close
+  by a stop (``exit_reason = 'stop_loss'``) since ``since``;
 * entries: the count (today) and the newest decision time (since ``since``) of the bot's
   approved ``entry`` / ``scale_in`` intents whose order filled (``filled_qty > 0``), of this
   run (``run_id``) or of a trade in the bot's record. A fresh replay clears the bot's trades
@@ -59,6 +60,8 @@ _RECORD = f"""(SELECT json_build_object(
                       ORDER BY exit_time DESC, id DESC LIMIT {STREAK}) t),
   'today', (SELECT coalesce(sum(pnl_net), 0)::text FROM trades
              WHERE bot_id = p.bot AND exit_time >= p.day AND exit_time <= p.now),
+  'week', (SELECT coalesce(sum(pnl_net), 0)::text FROM trades
+            WHERE bot_id = p.bot AND exit_time >= p.week AND exit_time <= p.now),
   'stop', (SELECT max(exit_time) FROM trades
             WHERE bot_id = p.bot AND exit_reason = 'stop_loss' AND exit_time >= p.since
               AND exit_time <= p.now),
@@ -78,9 +81,10 @@ def _inputs(bot: str, run: str, now: str, lookback_s: str) -> str:
     """``p``: the record's inputs; ``day`` and ``since`` are computed here, the same way for
     both checks."""
     return (
-        f"(SELECT {bot} AS bot, {run} AS run, n.now, n.day, least(n.day, n.now - "
+        f"(SELECT {bot} AS bot, {run} AS run, n.now, n.day, n.week, least(n.day, n.now - "
         f"make_interval(secs => {lookback_s})) AS since FROM (SELECT m.now, "
-        f"date_trunc('day', m.now, 'UTC') AS day FROM (SELECT {now} AS now) m) n) p"
+        f"date_trunc('day', m.now, 'UTC') AS day, date_trunc('week', m.now, 'UTC') AS week "
+        f"FROM (SELECT {now} AS now) m) n) p"
     )
 
 
@@ -138,6 +142,7 @@ def parse_history(found: Any) -> RiskHistory:
     drawdown = found["drawdown"]
     return RiskHistory(
         trades=trades, realised_today=Decimal(found["today"]),
+        realised_week=Decimal(found["week"]),
         last_stop_loss_at=_utc(found["stop"]) if found["stop"] else None,
         entries_today=int(entries_today), last_entry_at=_utc(last_entry) if last_entry else None,
         drawdown=Decimal(drawdown) if drawdown is not None else None,
