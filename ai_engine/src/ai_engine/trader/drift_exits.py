@@ -41,10 +41,12 @@ price by that share of the legs' price range (``drift`` allows it, no more).
 as ``take_profit``: the backtest names every exit of a take-profit level (``r`` levels) a
 partial one, even the level that closes the whole position; the trader has one word.
 
-A take profit in one and a stop in the other, in the same bar (``BOTH_IN_ONE_BAR``), is a
-difference the two models cannot remove -- a bar does not say whether its high or its low came
-first -- and ``explain_reason`` names it (seen once in 175 trades of ETHUSDT perpetual with a
-trailing stop and take profits at 1R and 2R).
+A take profit in one and a stop in the other, in the same bar (``BOTH_IN_ONE_BAR``): a bar does
+not say whether its high or its low came first, and ``explain_reason`` names it. Seen once in
+175 trades of ETHUSDT perpetual (a trailing stop, a take profit at 3R) while the sim fired a
+position's conditional orders in placement order; it now fires a stop before a take profit on
+a bar, as the backtest does (``matching/futures/algos.py``), so the case remains for a sim fed
+with trades (the path known) against a backtest on bars.
 """
 
 from __future__ import annotations
@@ -71,10 +73,8 @@ RESTING_TP = (
 TP_WORDS = {"spot": WATCHED_TP, "usdm": RESTING_TP}
 BOTH_IN_ONE_BAR = (
     "the take profit's level and the stop's were both inside one bar, which does not tell "
-    "which came first: the backtest (without finer bars) takes the stop, the worst case; the "
-    "sim fires the position's conditional orders in the order they were placed, so a take "
-    "profit placed before the stop's last move (a trailing stop is moved by cancel and "
-    "replace) fills first"
+    "which came first: the backtest (without finer bars) takes the stop, the worst case, and "
+    "so does the sim on a bar; a sim fed with trades follows their path"
 )
 
 

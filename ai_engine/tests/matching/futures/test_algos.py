@@ -167,3 +167,42 @@ def test_algo_cancel() -> None:
     with pytest.raises(FuturesRejected, match=FuturesReject.UNKNOWN_ORDER.value):
         venue.cancel_algo(ACCOUNT, SYMBOL, algo_id=placed.algo_id, now_ms=at(0))
     assert venue.cancel_all_algos(ACCOUNT, SYMBOL, at(0)) == []
+
+
+@pytest.mark.parametrize("take_first", [True, False], ids=["take-placed-first", "stop-first"])
+def test_a_bar_through_both_a_stop_and_a_take_profit_fires_the_stop(take_first: bool) -> None:
+    # The bar's path is unknown: the backtest's worst case, whatever the placement order.
+    venue = long_engine()
+    take = algo("sell", TAKE, "0.5", "20100.0", reduce_only=True)
+    stop = algo("sell", STOP, "0.5", "19900.0", reduce_only=True)
+    for request in (take, stop) if take_first else (stop, take):
+        venue.submit_algo(request, at(0))
+    (trade,) = venue.on_bar(SYMBOL, fbar(1, "20000", low="19890", high="20110"))
+    assert trade.realised_pnl < 0  # closed at the stop, not the target
+    child = venue.order(ACCOUNT, SYMBOL, order_id=trade.order_id)
+    assert child is not None
+    assert child.orig_type is STOP
+    assert venue.settings(ACCOUNT, SYMBOL).quantity == 0
+
+
+def test_a_take_profit_the_bars_open_is_through_fires_before_a_stop_inside_the_bar() -> None:
+    # The open is the bar's first trade: a target it gapped through is taken at once.
+    venue = long_engine()
+    venue.submit_algo(algo("sell", STOP, "0.5", "19900.0", reduce_only=True), at(0))
+    venue.submit_algo(algo("sell", TAKE, "0.5", "20100.0", reduce_only=True), at(0))
+    (trade,) = venue.on_bar(SYMBOL, fbar(1, "20000", open="20200", low="19890", high="20210"))
+    assert trade.realised_pnl > 0
+    child = venue.order(ACCOUNT, SYMBOL, order_id=trade.order_id)
+    assert child is not None
+    assert child.orig_type is TAKE
+
+
+def test_on_ticks_the_price_path_decides() -> None:
+    venue = long_engine()
+    venue.submit_algo(algo("sell", STOP, "0.5", "19900.0", reduce_only=True), at(0))
+    venue.submit_algo(algo("sell", TAKE, "0.5", "20100.0", reduce_only=True), at(0))
+    venue.on_trade(SYMBOL, at(1), Decimal("20100.0"), Decimal("1"), buyer_is_maker=False)
+    venue.on_trade(SYMBOL, at(1) + 1, Decimal("19890.0"), Decimal("1"), buyer_is_maker=True)
+    assert venue.settings(ACCOUNT, SYMBOL).quantity == 0
+    children = [o for o in venue.orders(ACCOUNT, SYMBOL) if o.orig_type in (STOP, TAKE)]
+    assert [o.orig_type for o in children if o.status is OrderStatus.FILLED] == [TAKE]

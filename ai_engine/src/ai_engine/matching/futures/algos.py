@@ -8,6 +8,13 @@ volume -- around the bar's open when a stop or take profit opened at or through 
 FINISHED. Its quantity is the order's, or with ``closePosition`` the whole position, cut with
 ``reduceOnly`` to what still reduces; if nothing is left to do, or the opening part lacks
 margin at that moment, it EXPIRES without an order.
+
+Which fires first (``PriceEvent.order``): on ticks, the order they were placed in (the price
+path is known: one price at a time). A bar shows a range, not its path, so its rule is the
+backtest's (``backtest/kernel_positions.py``, intrabar ``worst``): what the bar's open is
+already through fires first (the open is the bar's first trade), then stops and trailing
+stops, then take profits -- a stop and a take profit of one position both inside one bar
+close it at the stop, the adverse case -- each group in placement order.
 """
 
 from __future__ import annotations
@@ -125,6 +132,10 @@ class PriceEvent(Protocol):
         """The book ``algo``, fired at ``trigger``, takes from."""
         ...
 
+    def order(self, waiting: dict[int, AlgoOrder]) -> list[int]:
+        """The ids of ``waiting`` in the order they are looked at (module docstring)."""
+        ...
+
 
 class BarPrices:
     __slots__ = ("_bar", "_core", "reach_ms", "ts_ms")
@@ -146,12 +157,27 @@ class BarPrices:
             mid = opened
         return Book.from_bar(self._bar, market.instrument, self._core.params, mid=mid)
 
+    def order(self, waiting: dict[int, AlgoOrder]) -> list[int]:
+        opened = self._bar.open.value
+
+        def rank(algo_id: int) -> tuple[int, int, int]:
+            algo = waiting[algo_id]
+            stop = algo.order_type is not OrderType.TAKE_PROFIT_MARKET
+            at_open = (
+                algo.order_type is not OrderType.TRAILING_STOP_MARKET
+                and algo.working_type is not WorkingType.MARK_PRICE
+                and fires_at_once(algo.order_type, algo.side, algo.trigger_price, opened)
+            )
+            return (0 if at_open else 1, 0 if stop else 1, algo_id)
+
+        return sorted(waiting, key=rank)
+
 
 def process_algos(core: Core, market: FuturesMarket, event: PriceEvent) -> None:
-    """Trail, and fire what ``event`` triggers, in algo-id order."""
+    """Trail, and fire what ``event`` triggers, in the event's order (module docstring)."""
     waiting = core.registry.open_algos_on(market.symbol)
     tick = market.instrument.tick_size
-    for algo_id in list(waiting):
+    for algo_id in event.order(waiting):
         algo = waiting.get(algo_id)
         if algo is None or event.reach_ms < algo.eligible_from_ms:
             continue

@@ -50,6 +50,9 @@ class TickPrices:
     def book(self, market: FuturesMarket, trigger: Decimal, algo: AlgoOrder) -> Book | None:
         return market.book
 
+    def order(self, waiting: dict[int, AlgoOrder]) -> list[int]:
+        return list(waiting)  # one price: the order they were placed in
+
 
 def on_trade(core: Core, symbol: str, ts_ms: int, price: Decimal, quantity: Decimal) -> None:
     market = core.market(symbol)
