@@ -96,69 +96,76 @@ class Spike:
         )
 
 
-class FallWatch:
-    """The detector of the module docstring."""
+class _ExtremeWatch:
+    """The window's extreme as a monotonic queue (module docstring): its high (``rising``
+    False: a fall from it fires) or its low (``rising`` True: a rise from it fires)."""
 
-    def __init__(self, rule: FlashRule) -> None:
-        self.rule = rule
-        self._highs: deque[tuple[datetime, Decimal]] = deque()  # decreasing prices
+    def __init__(self, rule: FlashRule, *, rising: bool) -> None:
+        self.rule, self._rising = rule, rising
+        self._queue: deque[tuple[datetime, Decimal]] = deque()  # the extreme first
         self._last: datetime | None = None
 
     @property
-    def high(self) -> Decimal | None:
-        return self._highs[0][1] if self._highs else None
+    def extreme(self) -> Decimal | None:
+        return self._queue[0][1] if self._queue else None
 
-    def update(self, ts: datetime, price: Decimal) -> Crash | None:
+    def _moved(self, ts: datetime, price: Decimal) -> tuple[datetime, Decimal] | None:
+        """(when, the extreme) the price moved away from by more than ``move``, or None."""
         if price <= 0:
             raise ValueError(f"a price must be positive, got {price} at {ts.isoformat()}")
         if self._last is not None and ts < self._last:
             return None
         self._last = ts
-        highs, start = self._highs, ts - self.rule.window
-        while highs and highs[0][0] < start:
-            highs.popleft()
-        crash = None
-        if highs and price < highs[0][1] * (1 - self.rule.move):
-            high_at, high = highs[0]
-            crash = Crash(ts, price, high, high_at, (price - high) / high)
-            highs.clear()  # one fall fires once
-        while highs and highs[-1][1] <= price:
-            highs.pop()
-        highs.append((ts, price))
-        return crash
+        queue, start, move = self._queue, ts - self.rule.window, self.rule.move
+        while queue and queue[0][0] < start:
+            queue.popleft()
+        found = None
+        if queue:
+            extreme = queue[0][1]
+            if price > extreme * (1 + move) if self._rising else price < extreme * (1 - move):
+                found = queue[0]
+                queue.clear()  # one move fires once
+        while queue and (queue[-1][1] >= price if self._rising else queue[-1][1] <= price):
+            queue.pop()
+        queue.append((ts, price))
+        return found
 
 
-class RiseWatch:
+class FallWatch(_ExtremeWatch):
+    """The detector of the module docstring: a fall from the window's high."""
+
+    def __init__(self, rule: FlashRule) -> None:
+        super().__init__(rule, rising=False)
+
+    @property
+    def high(self) -> Decimal | None:
+        return self.extreme
+
+    def update(self, ts: datetime, price: Decimal) -> Crash | None:
+        found = self._moved(ts, price)
+        if found is None:
+            return None
+        high_at, high = found
+        return Crash(ts, price, high, high_at, (price - high) / high)
+
+
+class RiseWatch(_ExtremeWatch):
     """The short's mirror of ``FallWatch`` (module docstring): a rise of more than ``move``
     above the low of the last ``window``."""
 
     def __init__(self, rule: FlashRule) -> None:
-        self.rule = rule
-        self._lows: deque[tuple[datetime, Decimal]] = deque()  # increasing prices
-        self._last: datetime | None = None
+        super().__init__(rule, rising=True)
 
     @property
     def low(self) -> Decimal | None:
-        return self._lows[0][1] if self._lows else None
+        return self.extreme
 
     def update(self, ts: datetime, price: Decimal) -> Spike | None:
-        if price <= 0:
-            raise ValueError(f"a price must be positive, got {price} at {ts.isoformat()}")
-        if self._last is not None and ts < self._last:
+        found = self._moved(ts, price)
+        if found is None:
             return None
-        self._last = ts
-        lows, start = self._lows, ts - self.rule.window
-        while lows and lows[0][0] < start:
-            lows.popleft()
-        spike = None
-        if lows and price > lows[0][1] * (1 + self.rule.move):
-            low_at, low = lows[0]
-            spike = Spike(ts, price, low, low_at, (price - low) / low)
-            lows.clear()  # one rise fires once
-        while lows and lows[-1][1] >= price:
-            lows.pop()
-        lows.append((ts, price))
-        return spike
+        low_at, low = found
+        return Spike(ts, price, low, low_at, (price - low) / low)
 
 
 def bar_crashed(high: Decimal, low: Decimal, rule: FlashRule) -> bool:
