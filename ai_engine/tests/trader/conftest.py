@@ -4,6 +4,9 @@ PostgreSQL and Redis (session fixtures of tests/conftest.py), a real Celery orde
 The testnet tests (``test_modes_testnet.py``, ``test_modes_restart.py``) share ``btc_store``
 and ``testnet_venue``: the "testnet" is a sim exchange on its own thread, its clock running
 at 60x from ``TESTNET_START`` (a bar a second), one account with ``TESTNET_KEY``/``_SECRET``.
+The USD-M ones (``test_modes_usdm.py``, ``test_modes_paper_usdm.py``, ``test_flash_short.py``)
+share ``usdm_store`` (the BTCUSDT perpetual's ``USDM_KLINES``) and ``usdm_venue``: USD-M only,
+at 60x from ``USDM_START``, the futures wallet of ``USDM_KEY`` holding ``USDM_CASH``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ if TYPE_CHECKING:
 KLINES = Path(__file__).resolve().parents[2] / "sample_data" / "binance" / "spot" / "klines_1m"
 TESTNET_KEY, TESTNET_SECRET = "tn-key-5f3a9c", "tn-secret-81d2e7"  # never printed (tested)
 TESTNET_START = datetime(2023, 3, 23, 3, tzinfo=UTC)  # 180 bars of warm-up history before it
+USDM_KLINES = (
+    Path(__file__).resolve().parents[2]
+    / "sample_data/binance/futures_um/klines_1m/BTCUSDT-1m-2025-05-26_2025-05-28.csv.gz"
+)
+USDM_KEY, USDM_SECRET = "um-key-3e8b1f", "um-secret-0a6c94"
+USDM_START = datetime(2025, 5, 26, 3, tzinfo=UTC)  # 180 bars of warm-up before it; no funding
+USDM_CASH = Decimal(2000)
 
 # celery 5.7's Redis result backend calls redis-py 8's deprecated setex once per result.
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
@@ -56,5 +66,30 @@ def testnet_venue(btc_store: Path) -> Iterator[ThreadedSimExchange]:
     )
     config = SimConfig(data_dir=btc_store, symbols=("BTCUSDT",), start=TESTNET_START,
                        speed=60.0, accounts=(account,))  # fmt: skip
+    with ThreadedSimExchange(config) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def usdm_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A market-data store holding ``USDM_KLINES``."""
+    from ai_engine.marketdata import import_files
+
+    root = tmp_path_factory.mktemp("usdm-store")
+    import_files([USDM_KLINES], root)
+    return root
+
+
+@pytest.fixture
+def usdm_venue(usdm_store: Path) -> Iterator[ThreadedSimExchange]:
+    """The USD-M "testnet" of the module docstring (a fresh one per test: its own wallet)."""
+    from ai_engine.simexchange import AccountSpec, SimConfig, ThreadedSimExchange
+    from ai_engine.simexchange.futures.config import FuturesConfig
+
+    config = SimConfig(
+        data_dir=usdm_store, symbols=(), start=USDM_START, speed=60.0,
+        futures=FuturesConfig(symbols=("BTCUSDT",), wallets=((USDM_KEY, USDM_CASH),)),
+        accounts=(AccountSpec(api_key=USDM_KEY, secret=USDM_SECRET),),
+    )  # fmt: skip
     with ThreadedSimExchange(config) as sim:
         yield sim

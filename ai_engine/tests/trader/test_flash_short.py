@@ -18,13 +18,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis import Redis
@@ -33,10 +30,8 @@ from sqlalchemy.orm import Session
 
 from ai_engine.events.control import Command, ControlCommand, send_command
 from ai_engine.execution.client_ids import Purpose, parse_client_order_id
-from ai_engine.marketdata import import_files
 from ai_engine.settings import Settings
-from ai_engine.simexchange import AccountSpec, SimConfig, ThreadedSimExchange
-from ai_engine.simexchange.futures.config import FuturesConfig
+from ai_engine.simexchange import ThreadedSimExchange
 from ai_engine.store import db as store_db
 from ai_engine.store.orders import Order as OrderRow
 from ai_engine.store.portfolio import Trade
@@ -55,6 +50,7 @@ from ai_engine.trader.live import LiveRequest, run_live
 from ai_engine.trader.replay import ReplayRequest, run_replay
 
 from . import test_modes_usdm as testnet_usdm
+from .conftest import USDM_KLINES
 from .conftest import pytestmark as _celery_marks
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -130,8 +126,7 @@ def test_the_rise_watch_agrees_with_a_brute_force_reading_of_the_rule(
         seen.append((now, Decimal(price)))
 
 
-PERP = Path(__file__).resolve().parents[2] / "sample_data/binance/futures_um"
-KLINES = PERP / "klines_1m/BTCUSDT-1m-2025-05-26_2025-05-28.csv.gz"
+KLINES = USDM_KLINES
 END = datetime(2025, 5, 26, 3, tzinfo=UTC)  # 180 bars
 MOVE = Decimal("0.001")
 
@@ -226,24 +221,11 @@ def _purpose(client_id: str) -> Purpose | None:
     return parts.purpose if parts is not None else None
 
 
-@pytest.fixture
-def venue(tmp_path: Path) -> Iterator[ThreadedSimExchange]:
-    """The "testnet" of ``test_modes_usdm.py``: the perpetual's bars at 60x, USD-M only."""
-    import_files([KLINES], tmp_path)
-    config = SimConfig(
-        data_dir=tmp_path, symbols=(), start=testnet_usdm.START, speed=60.0,
-        futures=FuturesConfig(symbols=("BTCUSDT",),
-                              wallets=((testnet_usdm.KEY, testnet_usdm.CASH),)),
-        accounts=(AccountSpec(api_key=testnet_usdm.KEY, secret=testnet_usdm.SECRET),),
-    )  # fmt: skip
-    with ThreadedSimExchange(config) as sim:
-        yield sim
-
-
 @_celery_marks
 def test_a_live_usdm_short_is_bought_back_on_a_rise_through_the_rule(
-    venue: ThreadedSimExchange, database_url: str, redis_url: str
+    usdm_venue: ThreadedSimExchange, database_url: str, redis_url: str
 ) -> None:
+    venue = usdm_venue  # the USD-M "testnet" of test_modes_usdm.py (conftest)
     Redis.from_url(redis_url).delete(f"tradingbot:exits:{testnet_usdm.BOT}")
     bot = parse_bot_config(
         {"id": testnet_usdm.BOT, "market": "usdm", "leverage": 2, "symbols": ["BTCUSDT"],

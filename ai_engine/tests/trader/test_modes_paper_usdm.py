@@ -31,7 +31,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ai_engine.events.control import Command, ControlCommand, send_command
-from ai_engine.marketdata import import_files
 from ai_engine.settings import Settings
 from ai_engine.simexchange import SimConfig, ThreadedSimExchange
 from ai_engine.simexchange.futures.config import FuturesConfig
@@ -41,25 +40,18 @@ from ai_engine.trader.bot_config import parse_bot_config
 from ai_engine.trader.live import LiveRequest, run_live
 from ai_engine.trader.positions_usdm import UsdmBook
 
+from .conftest import USDM_START as START
 from .conftest import pytestmark as _celery_marks
-from .test_modes_usdm import KLINES, START
 
 pytestmark = _celery_marks
 BOT, CASH, LEVERAGE = "usdm-paper-bot", Decimal(2000), 2
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("usdm-public-store")
-    import_files([KLINES], root)
-    return root
-
-
 @pytest.fixture
-def public(store: Path) -> Iterator[ThreadedSimExchange]:
+def public(usdm_store: Path) -> Iterator[ThreadedSimExchange]:
     """Binance USD-M's public endpoints, played by a replay sim at 60x (no accounts)."""
     config = SimConfig(
-        data_dir=store, symbols=(), start=START, speed=60.0,
+        data_dir=usdm_store, symbols=(), start=START, speed=60.0,
         futures=FuturesConfig(symbols=("BTCUSDT",)),
     )  # fmt: skip
     with ThreadedSimExchange(config) as sim:

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,43 +33,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ai_engine.events.control import Command, ControlCommand, send_command
-from ai_engine.marketdata import import_files
 from ai_engine.settings import Settings
-from ai_engine.simexchange import AccountSpec, SimConfig, ThreadedSimExchange
-from ai_engine.simexchange.futures.config import FuturesConfig
+from ai_engine.simexchange import ThreadedSimExchange
 from ai_engine.store import db as store_db
 from ai_engine.store.orders import Order
 from ai_engine.trader.bot_config import parse_bot_config
 from ai_engine.trader.live import LiveError, LiveOutcome, LiveRequest, check_live, run_live
 from ai_engine.trader.positions_usdm import UsdmBook
 
+from .conftest import USDM_CASH, USDM_KEY, USDM_KLINES, USDM_SECRET, USDM_START
 from .conftest import pytestmark as _celery_marks
 
 pytestmark = _celery_marks
-PERP = Path(__file__).resolve().parents[2] / "sample_data/binance/futures_um"
-KLINES = PERP / "klines_1m/BTCUSDT-1m-2025-05-26_2025-05-28.csv.gz"
-KEY, SECRET = "um-key-3e8b1f", "um-secret-0a6c94"
-START = datetime(2025, 5, 26, 3, tzinfo=UTC)  # 180 bars of warm-up before it; no funding near
-BOT, CASH, LEVERAGE, DEAD_MAN_S = "usdm-tn-bot", Decimal(2000), 2, 120
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("usdm-testnet-store")
-    import_files([KLINES], root)
-    return root
-
-
-@pytest.fixture
-def venue(store: Path) -> Iterator[ThreadedSimExchange]:
-    """The "testnet": USD-M only, the account's futures wallet the bot's cash."""
-    config = SimConfig(
-        data_dir=store, symbols=(), start=START, speed=60.0,
-        futures=FuturesConfig(symbols=("BTCUSDT",), wallets=((KEY, CASH),)),
-        accounts=(AccountSpec(api_key=KEY, secret=SECRET),),
-    )  # fmt: skip
-    with ThreadedSimExchange(config) as sim:
-        yield sim
+KLINES, KEY, SECRET, START, CASH = USDM_KLINES, USDM_KEY, USDM_SECRET, USDM_START, USDM_CASH
+BOT, LEVERAGE, DEAD_MAN_S = "usdm-tn-bot", 2, 120
 
 
 def _bot(**safety: Any) -> Any:
@@ -152,8 +127,9 @@ def _run(venue: ThreadedSimExchange, database_url: str, redis_url: str,
 
 
 def test_a_usdm_bot_in_testnet_mode_shorts_rests_its_stop_and_arms_the_dead_man_switch(
-    venue: ThreadedSimExchange, database_url: str, redis_url: str
+    usdm_venue: ThreadedSimExchange, database_url: str, redis_url: str
 ) -> None:
+    venue = usdm_venue  # the USD-M "testnet" (conftest)
     redis = Redis.from_url(redis_url)
     redis.delete(f"tradingbot:exits:{BOT}")
     watcher = ShortWatcher(venue, redis_url)
