@@ -62,12 +62,13 @@ from ai_engine.trader.drift_exits import (
 )
 from ai_engine.trader.replay import ReplayRequest, check_request, run_replay
 
+from .conftest import USDM_KLINES
 from .conftest import pytestmark as _celery_marks
 
 pytestmark = _celery_marks
 
 PERP = Path(__file__).resolve().parents[2] / "sample_data/binance/futures_um"
-KLINES = PERP / "klines_1m/BTCUSDT-1m-2025-05-26_2025-05-28.csv.gz"
+KLINES = USDM_KLINES
 FUNDING = PERP / "funding_rate/BTCUSDT-fundingRate-2025-05-26_2025-05-29.csv.gz"
 CASH, FEE, LEVERAGE = 100_000, "0.0005", 3
 END = datetime(2025, 5, 26, 9, tzinfo=UTC)  # 540 bars
