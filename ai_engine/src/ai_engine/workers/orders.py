@@ -14,13 +14,14 @@ Thin and idempotent (docs/execution.md). ``orders.execute`` carries only a clien
 3. an order the venue may hold (``submitted``: sent, answer lost; ``accepted``, partially
    filled) is first looked up by its client id; only a venue's "no such order" lets it be sent.
    An ``initialized`` one is marked ``submitted`` before any check, by the statement that
-   reads the order and takes its lease (steps 1-3 are one statement and one commit, in one
-   thread hop with the connection's checkout): the marker ("it may be at the venue: query
-   before sending") is durable before anything is sent, and its commit overlaps the account
-   read of step 5 (the latency benchmark's hot path). Only a delivery that got the lease
+   reads the order and takes its lease (steps 1-3 are one statement in autocommit: one
+   round trip, in one thread hop with the connection's checkout): the marker ("it may be at
+   the venue: query before sending") is durable before anything is sent, and the hop overlaps
+   the account read of step 5 (the latency benchmark's hot path). Only a delivery that got the lease
    marks it. A check below that defers the order (back-off, venue
    unreachable before sending) puts ``initialized`` back; one that refuses records its status;
-4. the shared back-off (``order_queue``): during a 429's ``Retry-After`` nothing is sent;
+4. the shared back-off (``order_queue``): during a 429's ``Retry-After`` nothing is sent (read
+   when the task starts, before the account read, and again in step 1-3's thread hop);
    an intent past its expiry that was never sent is recorded ``expired`` and never sent;
 5. the authoritative pre-trade risk check (``risk.check_order``) on the venue's account as it
    is now (asked for when the task starts, while the order is read) and, for an entry, the
@@ -57,6 +58,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -65,7 +67,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
-from sqlalchemy import func, null, select, text, true, update
+from sqlalchemy import Select, String, TextClause, bindparam, func, null, select, text, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -246,37 +248,48 @@ def _unlock(conn: Any, client_order_id: str) -> None:
     conn.commit()
 
 
+_Taken = tuple[OrderRow | None, Decision | None, bool, str, RiskHistory | None]
+
+
 def _open_and_take(
     engine: Any, client_order_id: str, config: OrdersConfig
-) -> tuple[Any, Session, tuple[OrderRow | None, Decision | None, bool, str, RiskHistory | None]]:
-    """(the lease's connection, a session on it, ``_take``'s answer): one thread hop."""
+) -> tuple[Any, Session, _Taken, float]:
+    """(the lease's connection, a session on it, ``_take``'s answer, the back-off left then):
+    one thread hop, and one round trip to the database on a pooled connection (no pre-ping:
+    ``store.db``). ``_take``'s statement runs in autocommit (one statement is atomic; a
+    ``BEGIN`` and a ``COMMIT`` would be two more round trips); the connection is
+    transactional again for the writes that follow (the fills). The back-off is read here,
+    after the lease and just before the checks that lead to sending (step 4), while the
+    account read goes on: it adds nothing to the task's path."""
     conn = engine.connect()
     session = Session(bind=conn, expire_on_commit=False)
     try:
-        return conn, session, _take(session, client_order_id, config)
+        level = conn.default_isolation_level
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        taken = _take(session, client_order_id, config)
+        conn.execution_options(isolation_level=level)
+        return conn, session, taken, _gate(config).backoff_left_s()
     except BaseException:
         session.close()
         conn.close()
         raise
 
 
-def _take(
-    session: Session, client_order_id: str, config: OrdersConfig
-) -> tuple[OrderRow | None, Decision | None, bool, str, RiskHistory | None]:
+def _take(session: Session, client_order_id: str, config: OrdersConfig) -> _Taken:
     """(order, decision, lease taken, status as read, the bot's record): the order read and
-    leased and, if it was ``initialized``, marked ``submitted``, in one statement, then
-    committed (step 3's marker, durable before anything is sent and taken before the checks,
+    leased and, if it was ``initialized``, marked ``submitted``, in one statement, committed
+    with it (step 3's marker, durable before anything is sent and taken before the checks,
     so that its commit overlaps the account read; a check that refuses records its own status,
     one that defers puts ``initialized`` back). An entry's record for step 5 comes with the
     read (``store.risk_history``). Runs in a thread (blocking driver)."""
     row, decision, got, record = _locked_read(session, client_order_id, config)
+    session.commit()  # the statement's: a worker killed from here on finds "submitted"
     if row is None:
         return None, None, False, "", None
     was = row.status
     if got and was == "initialized":  # the statement marked it: the row object follows
         set_committed_value(row, "status", "submitted")
         set_committed_value(row, "updated_at", datetime.now(UTC))
-        session.commit()  # a worker killed from here on finds "submitted" and queries first
     return row, decision, got, was, None if record is None else parse_history(record)
 
 
@@ -288,15 +301,30 @@ def _locked_read(
     statement marks an ``initialized`` order ``submitted`` when it got the lock (a
     data-modifying CTE: the read still sees the status before it), and the record of an
     entry (step 5) is a column of it (a hot path; docs/execution.md "Latency")."""
+    parts = parse_client_order_id(client_order_id)  # an exit's id: no record to compute
+    opens = parts is None or parts.purpose in (Purpose.ENTRY, Purpose.SCALE_IN)
+    column = history_column(config.limits) if opens else None
+    found = session.execute(_take_statement(column), {"cid": client_order_id}).first()
+    if found is None:
+        return None, None, False, None
+    return found[0], found[1], bool(found[2]), found[3]
+
+
+@functools.lru_cache(maxsize=16)
+def _take_statement(record: TextClause | None) -> Select[Any]:
+    """``_locked_read``'s statement for the order ``:cid``, with ``record`` (the bot's record,
+    ``history_column``; cached there) or NULL as its last column: built once, so a task builds
+    no statement and no cache key (docs/execution.md "Latency")."""
+    cid = bindparam("cid", type_=String)
     lease = (  # taken only when the order exists (nothing to release otherwise)
-        select(func.pg_try_advisory_lock(func.hashtext(client_order_id)).label("got"))
-        .where(OrderRow.client_order_id == client_order_id)
+        select(func.pg_try_advisory_lock(func.hashtext(cid)).label("got"))
+        .where(OrderRow.client_order_id == cid)
         .cte("lease")
     )
     marked = (
         update(OrderRow)
         .where(
-            OrderRow.client_order_id == client_order_id,
+            OrderRow.client_order_id == cid,
             OrderRow.status == "initialized",
             select(lease.c.got).scalar_subquery(),
         )
@@ -304,23 +332,16 @@ def _locked_read(
         .returning(OrderRow.id)
         .cte("marked")
     )
-    parts = parse_client_order_id(client_order_id)  # an exit's id: no record to compute
-    opens = parts is None or parts.purpose in (Purpose.ENTRY, Purpose.SCALE_IN)
-    column = history_column(config.limits) if opens else None
-    record = null() if column is None else column
-    found = session.execute(
-        select(OrderRow, Decision, lease.c.got, record)
+    return (
+        select(OrderRow, Decision, lease.c.got, null() if record is None else record)
         .add_cte(marked)
         .select_from(OrderRow)
         .join(lease, true())
         .outerjoin(Decision, Decision.client_order_id == OrderRow.client_order_id)
-        .where(OrderRow.client_order_id == client_order_id)
+        .where(OrderRow.client_order_id == cid)
         .order_by(Decision.id)
         .limit(1)
-    ).first()
-    if found is None:
-        return None, None, False, None
-    return found[0], found[1], bool(found[2]), found[3]
+    )
 
 
 def _gate(config: OrdersConfig) -> VenueGate:
@@ -352,7 +373,7 @@ async def _execute(
     idle = _gate(config).backoff_left_s() > 0
     account = asyncio.ensure_future(_account(handle, skip=idle))
     try:  # connected, read and leased in one thread hop
-        conn, session, taken = await asyncio.to_thread(
+        conn, session, taken, backoff_s = await asyncio.to_thread(
             _open_and_take, engine, client_order_id, config
         )
     except BaseException:
@@ -374,7 +395,7 @@ async def _execute(
                 if not got:
                     note = "another delivery holds it"
                     return rec.answer(row, note, retry_after_s=LEASE_BUSY_S)
-                work = _Work(row, decision, was, account, history)
+                work = _Work(row, decision, was, account, backoff_s, history)
                 return await _leased(session, engine, config, work, handle)
         finally:
             await _drop(account)
@@ -391,6 +412,7 @@ class _Work:
     decision: Decision | None
     was: str
     account: asyncio.Future[Any]
+    backoff_s: float  # a 429's back-off left when the order was leased (step 4)
     history: RiskHistory | None = None  # the bot's record (an entry's only: step 5)
 
 
@@ -452,7 +474,7 @@ async def _leased(
             gate.done(row.client_order_id)
             rec.set_status(session, row, decision, "expired", "expired before it could be sent")
             return rec.answer(row, "expired: never sent")
-        wait = gate.backoff_left_s()
+        wait = work.backoff_s if work.was not in rec.AT_VENUE else gate.backoff_left_s()
         if wait > 0:
             _unmark(session, row)
             return rec.answer(row, "rate-limit back-off", retry_after_s=wait)
