@@ -15,13 +15,13 @@ Thin and idempotent (docs/execution.md). ``orders.execute`` carries only a clien
    filled) is first looked up by its client id; only a venue's "no such order" lets it be sent.
    An ``initialized`` one is marked ``submitted`` before any check, by the statement that
    reads the order and takes its lease (steps 1-3 are one statement in autocommit: one
-   round trip, in one thread hop with the connection's checkout): the marker ("it may be at
-   the venue: query before sending") is durable before anything is sent, and the hop overlaps
-   the account read of step 5 (the latency benchmark's hot path). Only a delivery that got the lease
-   marks it. A check below that defers the order (back-off, venue
-   unreachable before sending) puts ``initialized`` back; one that refuses records its status;
+   round trip): the marker ("it may be at the venue: query before sending") is durable before
+   anything is sent, and the statement runs while the account read of step 5 is in flight
+   (the latency benchmark's hot path). Only a delivery that got the lease marks it. A check
+   below that defers the order (back-off, venue unreachable before sending) puts
+   ``initialized`` back; one that refuses records its status;
 4. the shared back-off (``order_queue``): during a 429's ``Retry-After`` nothing is sent (read
-   when the task starts, before the account read, and again in step 1-3's thread hop);
+   when the task starts, before the account read, and again just after step 1-3's statement);
    an intent past its expiry that was never sent is recorded ``expired`` and never sent;
 5. the authoritative pre-trade risk check (``risk.check_order``) on the venue's account as it
    is now (asked for when the task starts, while the order is read) and, for an entry, the
@@ -255,12 +255,11 @@ def _open_and_take(
     engine: Any, client_order_id: str, config: OrdersConfig
 ) -> tuple[Any, Session, _Taken, float]:
     """(the lease's connection, a session on it, ``_take``'s answer, the back-off left then):
-    one thread hop, and one round trip to the database on a pooled connection (no pre-ping:
-    ``store.db``). ``_take``'s statement runs in autocommit (one statement is atomic; a
-    ``BEGIN`` and a ``COMMIT`` would be two more round trips); the connection is
-    transactional again for the writes that follow (the fills). The back-off is read here,
-    after the lease and just before the checks that lead to sending (step 4), while the
-    account read goes on: it adds nothing to the task's path."""
+    one round trip to the database on a pooled connection (no pre-ping: ``store.db``).
+    ``_take``'s statement runs in autocommit (one statement is atomic; a ``BEGIN`` and a
+    ``COMMIT`` would be two more round trips); the connection is transactional again for the
+    writes that follow (the fills). The back-off is read here, after the lease and just
+    before the checks that lead to sending (step 4), while the account read is in flight."""
     conn = engine.connect()
     session = Session(bind=conn, expire_on_commit=False)
     try:
@@ -281,7 +280,7 @@ def _take(session: Session, client_order_id: str, config: OrdersConfig) -> _Take
     with it (step 3's marker, durable before anything is sent and taken before the checks,
     so that its commit overlaps the account read; a check that refuses records its own status,
     one that defers puts ``initialized`` back). An entry's record for step 5 comes with the
-    read (``store.risk_history``). Runs in a thread (blocking driver)."""
+    read (``store.risk_history``)."""
     row, decision, got, record = _locked_read(session, client_order_id, config)
     session.commit()  # the statement's: a worker killed from here on finds "submitted"
     if row is None:
@@ -365,17 +364,18 @@ async def execute_order(
 async def _execute(
     engine: Any, config: OrdersConfig, client_order_id: str, handle: VenueRuntime | _OneShot
 ) -> dict[str, Any]:
-    # The venue's account (step 5's input; a read) is asked for while the order is read and
-    # leased in a thread (the database driver blocks): the round trips overlap (docs/execution.md,
-    # "Latency"). One connection holds the lease for the whole task, no reload after each
-    # commit: the worker alone writes this row while it holds the lease.
-    # Not during a 429's back-off: nothing at all is sent then (step 4).
+    # The venue's account (step 5's input; a read) is asked for first: one turn of the loop
+    # writes its request (on a warm client), then the order is read and leased here, blocking
+    # this thread, while the venue answers: the round trips overlap. Not in a second thread: on
+    # the two cores of the reference host a thread hop and the GIL hand-overs it brings cost
+    # more than they overlap (docs/execution.md, "Latency"). One connection holds the lease
+    # for the whole task, no reload after each commit: the worker alone writes this row while
+    # it holds the lease. Not during a 429's back-off: nothing at all is sent then (step 4).
     idle = _gate(config).backoff_left_s() > 0
     account = asyncio.ensure_future(_account(handle, skip=idle))
-    try:  # connected, read and leased in one thread hop
-        conn, session, taken, backoff_s = await asyncio.to_thread(
-            _open_and_take, engine, client_order_id, config
-        )
+    try:
+        await asyncio.sleep(0)  # the account read's first step: its request goes out
+        conn, session, taken, backoff_s = _open_and_take(engine, client_order_id, config)
     except BaseException:
         await _drop(account)
         raise
