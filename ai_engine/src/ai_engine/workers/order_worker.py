@@ -17,18 +17,11 @@ Why a short visibility timeout is safe here: a message is redelivered while its 
 may still run, and the order's lease (``orders``: an advisory lock per client id) makes the
 second wait; a killed worker's lease dies with its database connection. Binance testnet and
 mainnet are not wired here yet (the trader runtime's bot config will name them).
-
-The process hands the GIL between its threads every ``SWITCH_INTERVAL_S`` (0.5 ms, not
-Python's 5 ms): a task's event loop (the venue's account read) and its database thread (the
-order's read, lease and marker) run at once, both short and I/O-bound, and the one that waits
-for the interpreter waits less (docs/execution.md "Latency": about 0.4 ms off the order
-path's p50).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 from ai_engine.execution.ports import ExecutionVenue
@@ -39,9 +32,6 @@ from ai_engine.workers.orders import OrdersConfig, configure
 
 UNRESTRICTED = RiskLimits(name="unrestricted", require_stop=False)
 DEFAULT_VISIBILITY_S = 30.0
-
-
-SWITCH_INTERVAL_S = 0.0005
 
 
 class OrderWorkerSetupError(RuntimeError):
@@ -84,7 +74,6 @@ def make_order_worker(env: dict[str, str] | None = None) -> Any:
     from ai_engine.workers.app import make_celery
 
     env = dict(os.environ) if env is None else env
-    sys.setswitchinterval(SWITCH_INTERVAL_S)  # a worker process of its own (docstring)
     settings = Settings()
     urls = resolve_urls(settings)
     app = make_celery(
