@@ -399,6 +399,17 @@ def test_a_two_symbol_bot_trades_both_on_one_clock_and_stops_together(
     assert outcome.venue_balances["ETH"] == books["ETHUSDT"].base
     assert outcome.venue_balances["USDT"] == books["BTCUSDT"].quote + books["ETHUSDT"].quote
     assert {e.symbol for e in watcher.of("bar")} == {"BTCUSDT", "ETHUSDT"}
+    # The bot's equity snapshot is both symbols' books, not the last writer's share.
+    engine = store_db.make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            snaps = session.query(EquitySnapshot).filter(EquitySnapshot.bot_id == config.id)
+            assert snaps.count() == lengths["BTCUSDT"]
+            last = snaps.order_by(EquitySnapshot.ts.desc()).first()
+            assert last is not None
+            assert last.equity == sum(r.equity[-1] for r in outcome.runs.values())
+    finally:
+        engine.dispose()
     assert [c.data["ok"] for c in watcher.of("reconciliation")] == [True] * len(
         watcher.of("reconciliation")
     )

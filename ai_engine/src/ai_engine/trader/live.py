@@ -129,7 +129,7 @@ from ai_engine.trader.intents import ensure_instrument
 from ai_engine.trader.live_feed import LiveFeed, wait_until_shown
 from ai_engine.trader.loop import Trader, TraderConfig, TraderRun
 from ai_engine.trader.positions_usdm import UsdmBook
-from ai_engine.trader.records import Recorder
+from ai_engine.trader.records import BotEquity, Recorder
 from ai_engine.trader.supervisor import Supervisor, supervised
 from ai_engine.trader.usdm import funding_hook
 from ai_engine.venues.binance import BinanceCredentials, BinanceEndpoints
@@ -479,6 +479,7 @@ class _Run:
             since = datetime.now(UTC)  # the funding of this run on (venue clock: the first feed)
             reconcile = self._reconcile(venue, books, instruments, balances=reconcile_balances)
             traders: list[Trader] = []
+            bot_equity = BotEquity(lambda: Session(self.engine), bot_id=bot.id)  # all symbols
             for symbol in symbols:
                 instrument = instruments[symbol]
                 with Session(self.engine) as session:
@@ -494,6 +495,7 @@ class _Run:
                 recorder = Recorder(
                     lambda: Session(self.engine), bot_id=bot.id, run_id=run_id,
                     instrument_row=row, interval=bot.interval, strategy=bot.strategy,
+                    shared=bot_equity,
                 )  # fmt: skip
 
                 async def cancel_all(instrument_id: Any = instrument.id) -> None:

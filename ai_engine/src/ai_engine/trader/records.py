@@ -63,19 +63,89 @@ EXIT_REASONS = {  # the trader's order reason -> the trades table's exit_reason
 }
 
 
+class BotEquity:
+    """One bot's equity snapshots, whatever number of symbols it trades. A bot trades each
+    symbol from a share of its cash (each symbol's trader keeps its own book), so a symbol's
+    equity is a part of the bot's: a snapshot is the sum of every symbol's newest report
+    (equity, cash, unrealised P&L) and its drawdown is from the bot's peak (the highest such
+    sum; with one symbol, its trader's peak, as before). The Recorders of one bot's traders
+    share one (``shared=`` of ``Recorder``); before, each wrote its own share as the bot's
+    snapshot and the last to write a time won (the record's drawdown, ``/account`` and the
+    equity curve of a bot with several symbols showed one symbol's share).
+
+    Reports of one time from several symbols come one after another: the held snapshot of a
+    time is rewritten by each (the newest values of a time win, also in the table), so once
+    every symbol has reported the bar, it is the whole bot's."""
+
+    def __init__(
+        self, sessions: Callable[[], Any], *, bot_id: str, flush_s: float = FLUSH_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self.sessions, self.bot_id = sessions, bot_id
+        self.flush_s, self._monotonic = flush_s, monotonic
+        self._latest: dict[int, tuple[Decimal, Decimal, Decimal]] = {}  # instrument row -> ...
+        self._peak = ZERO
+        self._held: dict[datetime, dict[str, Decimal]] = {}  # snapshots not written yet, by ts
+        self._written_at = float("-inf")
+
+    def report(
+        self, part: int, ts: datetime, equity: Decimal, cash: Decimal, unrealised: Decimal,
+        peak: Decimal, *, hold: bool = True, force: bool = False,
+    ) -> None:  # fmt: skip
+        """Symbol ``part``'s book at ``ts`` (``peak``: its trader's); a snapshot is held when
+        ``hold`` (a ``Recorder``'s ``every_bars``), written per ``flush_s`` or ``force``."""
+        self._latest[part] = (equity, cash, unrealised)
+        total = sum((v[0] for v in self._latest.values()), ZERO)
+        self._peak = max(self._peak, total)
+        top = max(self._peak, peak) if len(self._latest) == 1 else self._peak
+        if not hold:
+            return
+        drawdown = (top - total) / top if top > 0 and total < top else ZERO
+        self._held[ts] = {
+            "equity": total,
+            "cash": sum((v[1] for v in self._latest.values()), ZERO),
+            "unrealised": sum((v[2] for v in self._latest.values()), ZERO),
+            "drawdown": min(drawdown, Decimal(1)),
+        }
+        now = self._monotonic()
+        if force or now - self._written_at >= self.flush_s or len(self._held) >= MAX_HELD:
+            self.flush()
+            self._written_at = now
+
+    def flush(self) -> None:
+        """Write the equity snapshots held (one statement; the newest values of a time win)."""
+        if not self._held:
+            return
+        rows = [{"ts": ts, "bot_id": self.bot_id, **values} for ts, values in self._held.items()]
+        with self.sessions() as session:
+            statement = insert(EquitySnapshot).values(rows)
+            columns = ("equity", "cash", "unrealised", "drawdown")
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["bot_id", "ts"],
+                    set_={name: statement.excluded[name] for name in columns},
+                )
+            )
+            session.commit()
+        self._held.clear()
+
+
 class Recorder:
     def __init__(
         self, sessions: Callable[[], Any], *, bot_id: str, run_id: str, instrument_row: int,
         interval: str, strategy: str, every_bars: int = 1, flush_s: float = FLUSH_S,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic, shared: BotEquity | None = None,
     ) -> None:  # fmt: skip
+        """``shared``: the bot's ``BotEquity`` when it trades several symbols (one Recorder
+        per symbol's trader, all with the same one); None: a bot of one symbol (its own)."""
         self.sessions, self.bot_id, self.run_id = sessions, bot_id, run_id
         self.instrument_row, self.interval, self.strategy = instrument_row, interval, strategy
-        self.every_bars, self.flush_s, self._monotonic = every_bars, flush_s, monotonic
+        self.every_bars = every_bars
         self._bars = 0
         self._trips = 0
-        self._held: dict[datetime, dict[str, Decimal]] = {}  # snapshots not written yet, by ts
-        self._written_at = float("-inf")
+        self.bot_equity = shared or BotEquity(
+            sessions, bot_id=bot_id, flush_s=flush_s, monotonic=monotonic
+        )
 
     def signal(self, action: str, score: float | None, reasons: list[str], ts: datetime) -> None:
         if action.lower() not in ("buy", "sell"):
@@ -152,33 +222,17 @@ class Recorder:
         self, ts: datetime, equity: Decimal, cash: Decimal, unrealised: Decimal, peak: Decimal,
         *, force: bool = False,
     ) -> None:  # fmt: skip
+        """This symbol's book at ``ts`` into the bot's snapshots (``BotEquity``): held every
+        ``every_bars`` bars and at the end (``force``)."""
         self._bars += 1
-        if not force and self._bars % self.every_bars:
-            return
-        drawdown = (peak - equity) / peak if peak > 0 and equity < peak else ZERO
-        self._held[ts] = {"equity": equity, "cash": cash, "unrealised": unrealised,
-                          "drawdown": min(drawdown, Decimal(1))}  # fmt: skip
-        now = self._monotonic()
-        if force or now - self._written_at >= self.flush_s or len(self._held) >= MAX_HELD:
-            self.flush()
-            self._written_at = now
+        hold = force or not self._bars % self.every_bars
+        self.bot_equity.report(
+            self.instrument_row, ts, equity, cash, unrealised, peak, hold=hold, force=force
+        )
 
     def flush(self) -> None:
-        """Write the equity snapshots held (one statement; the newest values of a time win)."""
-        if not self._held:
-            return
-        rows = [{"ts": ts, "bot_id": self.bot_id, **values} for ts, values in self._held.items()]
-        with self.sessions() as session:
-            statement = insert(EquitySnapshot).values(rows)
-            columns = ("equity", "cash", "unrealised", "drawdown")
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["bot_id", "ts"],
-                    set_={name: statement.excluded[name] for name in columns},
-                )
-            )
-            session.commit()
-        self._held.clear()
+        """Write the bot's equity snapshots held (``BotEquity.flush``)."""
+        self.bot_equity.flush()
 
 
 def start_replay(sessions: Callable[[], Any], bot_id: str) -> None:

@@ -99,7 +99,7 @@ from ai_engine.trader.intents import ensure_instrument
 from ai_engine.trader.loop import Trader, TraderConfig, TraderRun
 from ai_engine.trader.model_input import ModelInputError, for_strategy
 from ai_engine.trader.positions_usdm import UsdmBook
-from ai_engine.trader.records import Recorder, start_replay
+from ai_engine.trader.records import BotEquity, Recorder, start_replay
 from ai_engine.trader.supervisor import supervised
 from ai_engine.trader.usdm import funding_hook
 
@@ -479,6 +479,7 @@ async def _trade(
             if clock is None:
                 clock = SteppedClock(http, base_url, parties=len(plan.symbols), pace_s=pace_s)
             traders: dict[str, Trader] = {}
+            bot_equity = BotEquity(lambda: Session(engine), bot_id=bot_id)  # all its symbols
             for symbol in plan.symbols:
                 instrument = by_symbol[symbol]
                 with Session(engine) as session:
@@ -498,6 +499,7 @@ async def _trade(
                     recorder = Recorder(
                         lambda: Session(engine), bot_id=bot_id, run_id=run_id,
                         instrument_row=row, interval=plan.interval, strategy=request.strategy,
+                        shared=bot_equity,
                     )  # fmt: skip
 
                 async def cancel_all(instrument_id: Any = instrument.id) -> None:
