@@ -23,7 +23,7 @@ from ai_engine.store.portfolio import Trade
 from ai_engine.store.risk_history import HISTORY_SQL, history_column, parse_history, read_history
 from ai_engine.store.signals import Decision
 from ai_engine.workers.order_queue import MemoryGate
-from ai_engine.workers.orders import OrdersConfig, execute_order
+from ai_engine.workers.orders import OrdersConfig, cancel_order, execute_order
 
 desk = drills.desk  # the fixture: the sim on real BTCUSDT bars and a migrated database
 
@@ -118,6 +118,30 @@ def test_todays_losses_refuse_an_entry_yesterdays_do_not_and_an_exit_goes_throug
     # An exit (a sell of what the bot holds) is never blocked.
     exit_id = desk.intent("sell", "0.01", purpose=Purpose.EXIT)
     assert _execute(desk, exit_id)["status"] == "filled"
+    desk.assert_books_match()
+
+
+def test_a_resting_entry_counts_before_it_fills_but_never_against_itself(desk: Desk) -> None:
+    """An entry still working (a limit order resting below the market) counts in the record
+    from its decision: a second entry cannot slip in under the daily cap while the first
+    rests. The order being checked is never its own earlier entry (the first was placed)."""
+    capped = RiskLimits(name=drills.LIMITS.name, require_stop=False, daily_trade_cap=1)
+    config = OrdersConfig(desk.connect, {capped.name: capped}, gate=MemoryGate())
+    resting = desk.intent("buy", "0.01", order_type="limit", limit_price=Decimal(20_000))
+    first = asyncio.run(execute_order(desk.engine, config, resting))
+    assert first["status"] == "accepted", first  # placed and working, nothing filled
+    with Session(desk.engine) as session:
+        seen = read_history(session, bot_id=BOT, run_id="faults", now=desk.now, limits=capped)
+    assert (seen.entries_today, seen.last_entry_at) == (1, desk.now)
+    second = desk.intent("buy", "0.01")
+    answer = asyncio.run(execute_order(desk.engine, config, second))
+    assert answer["status"] == "rejected", answer
+    assert "daily trade cap: 1 entries today, cap 1" in str(answer["note"])
+    assert second not in desk.venue_orders()
+    # Canceled unfilled, it no longer counts: the next entry goes out and fills.
+    assert asyncio.run(cancel_order(desk.engine, config, resting))["status"] == "canceled"
+    third = desk.intent("buy", "0.01")
+    assert asyncio.run(execute_order(desk.engine, config, third))["status"] == "filled"
     desk.assert_books_match()
 
 

@@ -54,7 +54,7 @@ class RiskHistory:
     realised_today: Decimal = _ZERO  # net P&L of every trade closed today
     realised_week: Decimal = _ZERO  # ... and this ISO week (from Monday 00:00 UTC)
     last_stop_loss_at: datetime | None = None  # the newest close by a stop
-    entries_today: int = 0  # entries (filled) decided today
+    entries_today: int = 0  # entries decided today (filled or still working)
     last_entry_at: datetime | None = None  # the newest entry's decision time
     drawdown: Decimal | None = None  # the newest equity snapshot's, a fraction of the peak
 

@@ -21,10 +21,13 @@ whatever the bot's age or pace (one JSON object of a few figures and at most ``S
   day's and of the ISO week's ``pnl_net`` (the week from Monday 00:00 UTC); the newest close
   by a stop (``exit_reason = 'stop_loss'``) since ``since``;
 * entries: the count (today) and the newest decision time (since ``since``) of the bot's
-  approved ``entry`` / ``scale_in`` intents whose order filled (``filled_qty > 0``), of this
-  run (``run_id``) or of a trade in the bot's record. A fresh replay clears the bot's trades
-  (``start_replay``) but not its orders: an earlier replay's entries, on the same replay
-  clock, must not count. An entry still working (not filled) is not counted;
+  approved ``entry`` / ``scale_in`` intents whose order filled (``filled_qty > 0``) or is
+  still working (``initialized``, ``submitted``, ``accepted``: a resting limit entry counts
+  from its decision, so a second entry cannot slip in while the first rests; an order that
+  ended unfilled -- canceled, expired, rejected -- does not), of this run (``run_id``) or of a
+  trade in the bot's record; never the order being checked (the worker's column). A fresh
+  replay clears the bot's trades (``start_replay``) but not its orders: an earlier replay's
+  entries, on the same replay clock, must not count;
 * the newest equity snapshot up to ``now``: its ``drawdown`` (a fraction of the bot's peak).
 
 A bot with no record (an unsupervised replay writes no trades or snapshots) has nothing here
@@ -51,7 +54,10 @@ from ai_engine.risk.state import ClosedTrade
 STREAK = 20  # newest trades read for a losing streak (module docstring)
 ENTRY_PURPOSES = ("entry", "scale_in")  # ``Purpose.name.lower()`` of an opening order
 
-# The record as one JSON object, for the inputs in ``p`` (bot, run, now, day, since).
+# An entry at the venue or about to be, not filled yet (a resting limit order): it counts.
+_WORKING = "'initialized', 'submitted', 'accepted', 'partially_filled'"
+
+# The record as one JSON object, for the inputs in ``p`` (bot, run, checked, now, day, since).
 _RECORD = f"""(SELECT json_build_object(
   'trades', (SELECT coalesce(json_agg(json_build_array(t.exit_time, t.pnl_net::text,
                                                        t.exit_reason = 'stop_loss')), '[]')
@@ -68,7 +74,8 @@ _RECORD = f"""(SELECT json_build_object(
   'entries', (SELECT json_build_array(count(*) FILTER (WHERE d.ts >= p.day), max(d.ts))
                 FROM decisions d JOIN orders o ON o.client_order_id = d.client_order_id
                WHERE d.bot_id = p.bot AND d.ts >= p.since AND d.ts <= p.now
-                 AND d.outcome = 'approved' AND o.filled_qty > 0
+                 AND d.outcome = 'approved' AND o.client_order_id IS DISTINCT FROM p.checked
+                 AND (o.filled_qty > 0 OR o.status IN ({_WORKING}))
                  AND d.order_intent ->> 'purpose' IN ('entry', 'scale_in')
                  AND (o.run_id = p.run OR o.id IN (SELECT entry_order_id FROM trades
                                                     WHERE bot_id = p.bot
@@ -77,11 +84,13 @@ _RECORD = f"""(SELECT json_build_object(
                 WHERE s.bot_id = p.bot AND s.ts <= p.now ORDER BY s.ts DESC LIMIT 1)))"""
 
 
-def _inputs(bot: str, run: str, now: str, lookback_s: str) -> str:
+def _inputs(bot: str, run: str, now: str, lookback_s: str, checked: str = "NULL") -> str:
     """``p``: the record's inputs; ``day`` and ``since`` are computed here, the same way for
-    both checks."""
+    both checks. ``checked``: the client id of the order being checked (the worker's: it is
+    persisted and working, and must not count as an entry before itself)."""
     return (
-        f"(SELECT {bot} AS bot, {run} AS run, n.now, n.day, n.week, least(n.day, n.now - "
+        f"(SELECT {bot} AS bot, {run} AS run, {checked}::text AS checked, n.now, n.day, n.week, "
+        f"least(n.day, n.now - "
         f"make_interval(secs => {lookback_s})) AS since FROM (SELECT m.now, "
         f"date_trunc('day', m.now, 'UTC') AS day, date_trunc('week', m.now, 'UTC') AS week "
         f"FROM (SELECT {now} AS now) m) n) p"
@@ -118,7 +127,9 @@ def history_column(limits: dict[str, RiskLimits]) -> TextClause | None:
 def _column(lookbacks: tuple[tuple[str, float], ...]) -> TextClause:
     profile = "(decisions.order_intent ->> 'risk_profile')"
     lookback_s = f"CAST(CAST(:risk_lookbacks AS jsonb) ->> {profile} AS double precision)"
-    inputs = _inputs("decisions.bot_id", "orders.run_id", "decisions.ts", lookback_s)
+    inputs = _inputs(
+        "decisions.bot_id", "orders.run_id", "decisions.ts", lookback_s, "orders.client_order_id"
+    )
     return text(
         "(CASE WHEN NOT orders.reduce_only"
         " AND decisions.order_intent ->> 'purpose' IN ('entry', 'scale_in')"
