@@ -103,5 +103,7 @@ def test_a_bot_of_two_symbols_snapshots_their_sum_from_the_bots_peak(database_ur
             (Decimal(1000), Decimal(980), Decimal(0)),
             (Decimal(900), Decimal(880), Decimal("0.1")),  # 10 % below the bot's 1000
         ]
+        # What the supervisor's breaker checks for BTC's trader at its next bar: the bot.
+        assert shared.total_with(1, Decimal(300)) == (Decimal(800), Decimal(1000))
     finally:
         engine.dispose()

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 from redis import Redis
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ai_engine.events import EngineEvent, read_events, read_status
@@ -24,6 +26,7 @@ from ai_engine.events.control import Command, ControlCommand, send_command
 from ai_engine.events.stream import last_id
 from ai_engine.store import db as store_db
 from ai_engine.store.bots import Bot
+from ai_engine.store.instruments import Instrument
 from ai_engine.store.portfolio import EquitySnapshot, Position, Trade
 from ai_engine.store.signals import Decision, Signal
 from ai_engine.trader.bot_config import parse_bot_config
@@ -93,7 +96,8 @@ class Watcher(threading.Thread):
 def replay(config: Any, database_url: str, redis_url: str, watcher: Watcher) -> ReplayOutcome:
     request = ReplayRequest(
         strategy=config.strategy, data=config.data.files, params=config.params,
-        risk_profile=config.risk_profile, bot=config, end=config.data.end,
+        risk_profile=config.risk_profile, bot=config, start=config.data.start,
+        end=config.data.end,
     )  # fmt: skip
 
     def started(url: str) -> None:
@@ -413,3 +417,67 @@ def test_a_two_symbol_bot_trades_both_on_one_clock_and_stops_together(
     assert [c.data["ok"] for c in watcher.of("reconciliation")] == [True] * len(
         watcher.of("reconciliation")
     )
+
+
+def test_the_daily_loss_halts_the_bot_from_its_record_and_the_next_day_lifts_it(
+    btc_files: tuple[Path, ...], database_url: str, redis_url: str
+) -> None:
+    """The breaker reads the bot's record: a $60 loss closed at 2023-03-24 00:00 (written into
+    the record while the bot runs, as another run of the bot would) breaks its $50 daily
+    limit at that day's first bar: the bot shows ``halted`` (daily_loss) and takes no entry
+    that day; the next UTC day of its bars (replay time) lifts the halt. Before, the breaker
+    saw the books only: no halt (each entry was refused one by one)."""
+    config = parse_bot_config(
+        {"id": "t-daily", "symbols": ["BTCUSDT"], "strategy": {"name": "ema_cross"},
+         "risk": {"profile": "unrestricted", "overrides": {"daily_loss_amount": 50}},
+         "sizing": {"kind": "fraction", "fraction": 0.2},
+         "exits": {"stop": {"percent": 0.0025}},
+         "safety": {"heartbeat_s": 0.1, "flatten_on_stop": True},
+         "data": {"files": [str(f) for f in btc_files], "start": "2023-03-23T22:00:00+00:00",
+                  "end": "2023-03-25T01:00:00+00:00"}},
+        source="t-daily.yaml",
+    )  # fmt: skip
+    engine = store_db.make_engine(database_url)
+    loss_at = datetime(2023, 3, 24, tzinfo=UTC)  # the day's first bar closes then
+
+    def record_a_loss(event: EngineEvent, w: Watcher) -> None:
+        if event.type != "bar" or w.bars != 1:
+            return
+        with Session(engine) as session:  # after the replay cleared its record: it stays
+            row = session.scalars(select(Instrument.id).where(Instrument.symbol == "BTCUSDT"))
+            session.add(
+                Trade(
+                    bot_id=config.id, run_id="earlier", instrument_id=row.first(), side="long",
+                    qty=Decimal("0.01"), entry_time=loss_at - timedelta(seconds=20),
+                    entry_price=Decimal(28_000), exit_time=loss_at, exit_price=Decimal(22_000),
+                    fees=Decimal(0), pnl_net=Decimal(-60), exit_reason="stop_loss",
+                )
+            )  # fmt: skip
+            session.commit()
+
+    watcher = Watcher(redis_url, config.id, record_a_loss)
+    try:
+        outcome = replay(config, database_url, redis_url, watcher)
+    finally:
+        engine.dispose()
+    assert not watcher.errors
+    events = watcher.events  # in order; bars carry replay time, the supervisor's wall time
+
+    def first(test: Callable[[EngineEvent], bool]) -> int:
+        return next(i for i, e in enumerate(events) if test(e))
+
+    day_two = first(lambda e: e.type == "bar" and e.ts.date() == date(2023, 3, 24))
+    day_three = first(lambda e: e.type == "bar" and e.ts.date() == date(2023, 3, 25))
+    halted = first(lambda e: e.type == "bot" and e.data["state"] == "halted")
+    assert "daily_loss: lost 60.00 today" in events[halted].data["reason"]
+    assert day_two < halted < day_three
+    lifted = first(
+        lambda e: e.type == "risk" and e.data["check"] == "circuit_breaker"
+        and "new day: resume daily_loss" in e.data["reasons"][0]
+    )  # fmt: skip
+    assert day_three < lifted
+    assert states(watcher)[-2][0] == "running"  # after the halt, before the end of data
+    entries = [e for e in watcher.of("order") if e.data["purpose"] == "entry"]
+    assert any(e.ts.date() == date(2023, 3, 23) for e in entries)  # it traded before
+    assert not any(e.ts.date() == date(2023, 3, 24) for e in entries)
+    assert outcome.venue_balances["BTC"] < 0.001

@@ -42,8 +42,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ from ai_engine.domain.errors import RetryableError
 from ai_engine.domain.instruments import Instrument
 from ai_engine.execution.client_ids import Purpose, mint_client_order_id
 from ai_engine.risk import RiskLimits
-from ai_engine.risk.history import needs_history, with_history
+from ai_engine.risk.history import RiskHistory, needs_history, with_history
 from ai_engine.risk.intent import OrderIntent
 from ai_engine.risk.pre_trade import check_order
 from ai_engine.risk.state import OpenPosition, RiskState
@@ -178,6 +178,10 @@ class Trader:
         self.flash: FlashRule | None = None  # replay's flash-crash rule at bar close
         self.peak_equity = holdings.quote
         self._reconciled_at: int | None = None
+        self._record_read: tuple[int, date] | None = None  # (round trips, UTC day) of the read
+        self._record = RiskHistory()  # the bot's record as the breaker last read it
+        self._reported_day: date | None = None  # the UTC day of the last bar reported
+        self._reported_week: tuple[int, int] | None = None  # ... and its ISO (year, week)
         self.shared_supervisor = False  # True: started and finished by ``run_traders``
         self.strategy = get(config.strategy)
         self.params = self.strategy.params(config.params)
@@ -340,7 +344,10 @@ class Trader:
         last = bars[-1]
         close = Decimal(repr(last.close))
         ts = from_epoch_ms(last.open_time + self.config.interval_ms)
-        state = self._risk_state(close)
+        if self._reported_day is not None and ts.date() != self._reported_day:
+            await sup.day_started(new_week=ts.isocalendar()[:2] != self._reported_week)
+        self._reported_day, self._reported_week = ts.date(), ts.isocalendar()[:2]
+        state = self._breaker_state(close, ts)
         await sup.account(state)
         unrealised = self._unrealised(close)
         realised = sum((t.pnl for t in self.holdings.trips), Decimal(0))
@@ -733,6 +740,31 @@ class Trader:
             history = read_history(session, bot_id=cfg.bot_id, run_id=cfg.run_id, now=now,
                                    limits=cfg.limits)  # fmt: skip
         return with_history(state, history, now)
+
+    def _breaker_state(self, close: Decimal, now: datetime) -> RiskState:
+        """What the supervisor's breaker checks each bar (``account_breaches``): the books --
+        the whole bot's equity and peak when it trades several symbols (``records.BotEquity``;
+        each trader's book is a share) -- and, for a profile with history-based limits, the
+        bot's record (today's and this week's realised loss, the losing streak) as the
+        pre-check reads it. Before, the breaker saw one symbol's books only, so the daily-loss
+        and loss-streak halts never fired (the checks still refused each entry). The record
+        is read at the first bar, after a round trip closed and when the UTC day turns; in
+        between the last one read stands."""
+        state = self._risk_state(close)
+        if self.recorder is not None:
+            equity, peak = self.recorder.bot_equity.total_with(self.instrument_row, state.equity)
+            if equity != state.equity:  # other symbols' books too
+                state = replace(state, equity=equity, peak_equity=max(peak, equity))
+        if not needs_history(self.config.limits):
+            return state
+        read = (len(self.holdings.trips), now.date())
+        if self._record_read != read:
+            cfg = self.config
+            with self.sessions() as session:
+                self._record = read_history(session, bot_id=cfg.bot_id, run_id=cfg.run_id,
+                                            now=now, limits=cfg.limits)  # fmt: skip
+            self._record_read = read
+        return with_history(state, self._record, now)
 
     def _risk_state(self, close: Decimal) -> RiskState:
         equity = self.holdings.equity(close)

@@ -112,6 +112,12 @@ class BotEquity:
             self.flush()
             self._written_at = now
 
+    def total_with(self, part: int, equity: Decimal) -> tuple[Decimal, Decimal]:
+        """(the bot's equity with symbol ``part`` at ``equity`` and the others at their newest
+        reports, the bot's peak so far): the supervisor's breaker checks the whole bot."""
+        total = equity + sum((v[0] for k, v in self._latest.items() if k != part), ZERO)
+        return total, max(self._peak, total)
+
     def flush(self) -> None:
         """Write the equity snapshots held (one statement; the newest values of a time win)."""
         if not self._held:

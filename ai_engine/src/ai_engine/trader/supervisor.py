@@ -177,6 +177,12 @@ class Supervisor:
         for breach in account_breaches(state, self.config.limits):
             await self._breaker(breach)
 
+    async def day_started(self, *, new_week: bool) -> None:
+        """A new UTC day of the bot's bars (replay time in a replay; sent by each of its
+        traders, the first one counts): the daily loss halt lifts, and the weekly one on a
+        Monday (``risk.breaker``: their resume rules)."""
+        await self._breaker(br.DayStarted(new_week=new_week))
+
     async def venue_error(self, code: str, message: str, endpoint: str) -> None:
         await self.emit(
             EventType.VENUE_ERROR, {"code": code, "message": message, "endpoint": endpoint}
