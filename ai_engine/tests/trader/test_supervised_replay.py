@@ -377,8 +377,12 @@ def test_a_two_symbol_bot_trades_both_on_one_clock_and_stops_together(
     btc_files: tuple[Path, ...], database_url: str, redis_url: str
 ) -> None:
     eth = btc_files[0].parent / "ETHUSDT-1m-2023-03-23.csv.gz"
+    # Each symbol trades its share (half) of the bot's cash, all in: 100 % of its share, 50 %
+    # of the bot. A 60 % position cap is of the bot's equity (``Trader._bot_state``), as the
+    # worker's is of the account's; of the share, it refused every entry.
     config = parse_bot_config(
         {"id": "t-two", "symbols": ["BTCUSDT", "ETHUSDT"], "strategy": {"name": "ema_cross"},
+         "risk": {"profile": "unrestricted", "overrides": {"position_fraction": "0.6"}},
          "safety": {"heartbeat_s": 0.1, "flatten_on_stop": True},
          "data": {"files": [str(btc_files[0]), str(eth)], "end": END.isoformat()}},
         source="t-two.yaml",

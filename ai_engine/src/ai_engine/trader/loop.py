@@ -730,9 +730,10 @@ class Trader:
             intents.record_refusal(session, self.config.bot_id, ts, why)
 
     def _checked_state(self, close: Decimal, purpose: Purpose, now: datetime) -> RiskState:
-        """The pre-check's state: an entry's with the bot's record (``risk.history``), read as
-        the execution worker's check reads it (``store.risk_history``): the two agree."""
-        state = self._risk_state(close)
+        """The pre-check's state: the whole bot's equity (``_bot_state``) and, for an entry, the
+        bot's record (``risk.history``), read as the execution worker's check reads it
+        (``store.risk_history``): the two agree."""
+        state = self._bot_state(close)
         if purpose.name.lower() not in ENTRY_PURPOSES or not needs_history(self.config.limits):
             return state
         cfg = self.config
@@ -743,18 +744,13 @@ class Trader:
 
     def _breaker_state(self, close: Decimal, now: datetime) -> RiskState:
         """What the supervisor's breaker checks each bar (``account_breaches``): the books --
-        the whole bot's equity and peak when it trades several symbols (``records.BotEquity``;
-        each trader's book is a share) -- and, for a profile with history-based limits, the
+        the whole bot's (``_bot_state``) -- and, for a profile with history-based limits, the
         bot's record (today's and this week's realised loss, the losing streak) as the
         pre-check reads it. Before, the breaker saw one symbol's books only, so the daily-loss
         and loss-streak halts never fired (the checks still refused each entry). The record
         is read at the first bar, after a round trip closed and when the UTC day turns; in
         between the last one read stands."""
-        state = self._risk_state(close)
-        if self.recorder is not None:
-            equity, peak = self.recorder.bot_equity.total_with(self.instrument_row, state.equity)
-            if equity != state.equity:  # other symbols' books too
-                state = replace(state, equity=equity, peak_equity=max(peak, equity))
+        state = self._bot_state(close)
         if not needs_history(self.config.limits):
             return state
         read = (len(self.holdings.trips), now.date())
@@ -765,6 +761,19 @@ class Trader:
                                             now=now, limits=cfg.limits)  # fmt: skip
             self._record_read = read
         return with_history(state, self._record, now)
+
+    def _bot_state(self, close: Decimal) -> RiskState:
+        """``_risk_state`` with the whole bot's equity and peak when it trades several symbols
+        (``records.BotEquity``: each trader's book is a share of the bot's cash), so that the
+        limits in fractions of equity (daily loss, drawdown, position size, loss per trade)
+        are of the bot's, as the execution worker's are of the account's. Orders are still
+        sized from this symbol's share."""
+        state = self._risk_state(close)
+        if self.recorder is not None:
+            equity, peak = self.recorder.bot_equity.total_with(self.instrument_row, state.equity)
+            if equity != state.equity:  # other symbols' books too
+                state = replace(state, equity=equity, peak_equity=max(peak, equity))
+        return state
 
     def _risk_state(self, close: Decimal) -> RiskState:
         equity = self.holdings.equity(close)
