@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,10 @@ def test_defaults_and_overrides_are_applied() -> None:
         ({"risk": {"profile": "yolo"}}, "risk.profile", "unknown risk profile"),
         ({"risk": {"profile": "conservative_spot", "overrides": {"nope": 1}}},
          "risk.overrides", "not a risk setting"),
+        ({"risk": {"overrides": {"daily_loss_fraction": float("nan")}}},
+         "risk.overrides", "daily_loss_fraction must be a finite number"),
+        ({"risk": {"overrides": {"daily_trade_cap": 2.5}}},
+         "risk.overrides", "daily_trade_cap must be a whole number"),
         ({"sizing": {"kind": "fraction"}}, "sizing.fraction", "required"),
         ({"sizing": {"kind": "fraction", "fraction": 2}}, "sizing.fraction", "between"),
         ({"sizing": {"kind": "kelly"}}, "sizing.kind", "all_equity, fraction"),
@@ -126,3 +130,18 @@ def test_relative_data_paths_are_taken_from_the_config_folder(tmp_path: Path) ->
     path = tmp_path / "bot.yaml"
     path.write_text(yaml.safe_dump({**BASE, "data": {"files": ["d/*.csv"]}}))
     assert load_bot_config(path).data.files == (tmp_path / "d" / "x.csv",)
+
+
+def test_fractional_risk_overrides_from_a_yaml_file_are_taken_as_written(tmp_path: Path) -> None:
+    """YAML reads ``0.03`` as a float; the limits are Decimals: taken as written, not refused
+    with a TypeError (as they were)."""
+    path = tmp_path / "bot.yaml"
+    path.write_text(
+        "id: yaml-bot\nsymbols: [BTCUSDT]\nstrategy: {name: ema_cross}\n"
+        "risk:\n  profile: unrestricted\n  overrides:\n    daily_loss_fraction: 0.03\n"
+        "    position_fraction: 0.6\n    min_trade_interval: 1.5\n"
+    )
+    config = load_bot_config(path)
+    assert config.limits.daily_loss_fraction == Decimal("0.03")
+    assert config.limits.position_fraction == Decimal("0.6")
+    assert config.limits.min_trade_interval == timedelta(seconds=1.5)

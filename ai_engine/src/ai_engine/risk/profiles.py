@@ -16,6 +16,7 @@ A bot config may override single values: ``with_overrides(load_profile(name), {.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import fields, replace
 from datetime import timedelta
@@ -193,8 +194,9 @@ def with_overrides(limits: RiskLimits, overrides: Mapping[str, object]) -> RiskL
     """``limits`` with some values replaced, e.g. from a bot config's ``risk:`` section.
 
     Keys are field names; ``breaker.NAME`` and ``leverage.NAME`` reach the nested rules
-    (milestones cannot be overridden one by one). Values may be strings or ints for decimals,
-    seconds for durations, ``None`` to switch a limit off. Everything is validated again.
+    (milestones cannot be overridden one by one). Values may be strings, ints or floats (a
+    config file's ``0.03``: taken as written) for decimals, seconds for durations, ``None`` to
+    switch a limit off. Everything is validated again.
     """
     top: dict[str, object] = {}
     nested: dict[str, dict[str, object]] = {"breaker": {}, "leverage": {}}
@@ -225,6 +227,10 @@ def _replace(obj: Any, values: Mapping[str, object], where: str) -> Any:
 
 def _coerce(hint: Any, value: object, what: str) -> object:
     kinds = set(get_args(hint)) or {hint}
+    if isinstance(value, float):  # a YAML or JSON number: as written (repr round-trips it)
+        if not math.isfinite(value):
+            raise DomainValueError(f"{what} must be a finite number, got {value!r}")
+        value = repr(value)
     if value is None:
         if type(None) not in kinds:
             raise DomainValueError(f"{what} cannot be switched off")
