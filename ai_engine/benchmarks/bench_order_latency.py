@@ -11,8 +11,9 @@ trader, one order per bar:
 
 1. ``POST /sim/clock/advance?bars=1``, then ``GET /api/v3/klines`` for the bar that closed;
    **t0** = the bar parsed (a closed bar received);
-2. mint the client id, persist the intent (orders + decisions rows, one commit), enqueue
-   ``orders.execute`` on Redis;
+2. mint the client id, persist the intent (orders + decisions rows, one statement), submit
+   it as the trader does (``workers.orders.task_caller`` from an event loop: ``orders.execute``
+   sent to Redis and its answer awaited in a thread);
 3. the worker re-reads the intent, takes the order's lease, checks risk on the venue's account,
    marks it submitted, places it (python-binance, its warm client), records the fill;
    **t1** = the wall clock at which the sim's answer (order accepted and filled) reached the
@@ -112,7 +113,7 @@ def main() -> int:
     from ai_engine.venues.binance import BinanceCredentials
     from ai_engine.venues.sim import connect_sim_spot
     from ai_engine.workers.app import close_celery, make_celery
-    from ai_engine.workers.orders import TASK
+    from ai_engine.workers.orders import TASK, task_caller
 
     with tempfile.TemporaryDirectory(prefix="bench-order-latency-") as tmp_name:
         tmp = Path(tmp_name)
@@ -165,8 +166,9 @@ def main() -> int:
                 to_ack: list[float] = []
                 to_answer: list[float] = []
                 persist: list[float] = []
-                enqueue: list[float] = []
                 pickup: list[float] = []
+                submit = task_caller(app, TASK, 60, queue=queue)
+                loop = asyncio.new_event_loop()  # the trader's: one for the whole run
                 in_worker: list[float] = []
                 with httpx.Client(timeout=30) as http:
                     last = int(http.get(f"{base}/api/v3/klines",
@@ -197,9 +199,7 @@ def main() -> int:
                         with Session(engine) as session:
                             persist_intent(session, row, intent)
                         t_persist = time.time()
-                        result = app.send_task(TASK, args=[cid], queue=queue)
-                        t_enqueue = time.time()
-                        answer = result.get(timeout=60)
+                        answer = loop.run_until_complete(submit(cid))
                         t2 = time.time()
                         if answer.get("status") != "filled" or "acked_at" not in answer:
                             raise SystemExit(f"order {cid}: unexpected answer {answer}")
@@ -208,9 +208,10 @@ def main() -> int:
                         to_ack.append((float(answer["acked_at"]) - t0) * 1000)
                         to_answer.append((t2 - t0) * 1000)
                         persist.append((t_persist - t0) * 1000)
-                        enqueue.append((t_enqueue - t_persist) * 1000)
-                        pickup.append((float(answer["started_at"]) - t_enqueue) * 1000)
+                        pickup.append((float(answer["started_at"]) - t_persist) * 1000)
                         in_worker.append((float(answer["acked_at"]) - answer["started_at"]) * 1000)
+                loop.run_until_complete(loop.shutdown_default_executor())
+                loop.close()
         finally:
             if worker is not None:
                 worker.terminate()
@@ -225,8 +226,7 @@ def main() -> int:
     print(summary("bar received -> accepted by sim", to_ack))
     print(summary("bar received -> answer at trader", to_answer))
     print(summary("  persist intent (PostgreSQL)", persist))
-    print(summary("  enqueue (Redis)", enqueue))
-    print(summary("  queue -> worker task starts", pickup))
+    print(summary("  submit -> worker task starts", pickup))
     print(summary("  worker task -> sim's answer", in_worker))
     print("histogram, bar received -> accepted by sim:")
     print(histogram(to_ack))

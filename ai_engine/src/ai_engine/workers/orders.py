@@ -114,13 +114,16 @@ class OrdersSetupError(RuntimeError):
     """The orders worker has no venue or database configured."""
 
 
-def task_caller(app: Any, task: str, timeout_s: float) -> Callable[[str], Awaitable[Any]]:
+def task_caller(
+    app: Any, task: str, timeout_s: float, *, queue: str = QUEUE
+) -> Callable[[str], Awaitable[Any]]:
     """An ``orders`` queue task called with a client id from async code: sent to the queue,
     its answer awaited in a thread (the trader's ``submit``: ``TASK``; the exit manager's
-    ``cancel``: ``CANCEL_TASK``)."""
+    ``cancel``: ``CANCEL_TASK``; the latency benchmark's trader, on a queue of its own). Sent
+    from the same thread as awaited: Celery's result backend is per thread."""
 
     def blocking(client_id: str) -> Any:
-        return app.send_task(task, args=[client_id], queue=QUEUE).get(timeout=timeout_s)
+        return app.send_task(task, args=[client_id], queue=queue).get(timeout=timeout_s)
 
     async def call(client_id: str) -> Any:
         return await asyncio.to_thread(blocking, client_id)
