@@ -234,7 +234,6 @@ def run_mixed(requests: list[Any], *, database_url: str, redis_url: str) -> list
     worker's one ``id_prefix`` for venue ids: spot and perpetual orders are on different
     instrument rows, their client ids differ by bot id). Returns their ``ReplayOutcome``s in
     the order of ``requests``."""
-    from celery.contrib.testing.worker import start_worker  # type: ignore[import-untyped]
 
     from ai_engine.domain import MarketType
     from ai_engine.marketdata.importer import expand_paths, import_files
@@ -249,14 +248,8 @@ def run_mixed(requests: list[Any], *, database_url: str, redis_url: str) -> list
     from ai_engine.venues.binance import BinanceCredentials
     from ai_engine.venues.sim import connect_sim_spot, connect_sim_usdm
     from ai_engine.workers.app import close_celery, make_celery
-    from ai_engine.workers.orders import (
-        CANCEL_TASK,
-        QUEUE,
-        TASK,
-        OrdersConfig,
-        configure,
-        task_caller,
-    )
+    from ai_engine.workers.in_process import orders_worker
+    from ai_engine.workers.orders import CANCEL_TASK, TASK, OrdersConfig, task_caller
 
     plans = [rp.check_request(r) for r in requests]
     markets = [plan.market for plan in plans]
@@ -316,11 +309,7 @@ def run_mixed(requests: list[Any], *, database_url: str, redis_url: str) -> list
         try:
             with ThreadedSimExchange(config) as sim:
                 base_url = sim.base_url
-                configure(app, orders_config)
-                with start_worker(
-                    app, pool="solo", concurrency=1, queues=[QUEUE], perform_ping_check=False,
-                    shutdown_timeout=30, loglevel="WARNING",
-                ):  # fmt: skip
+                with orders_worker(app, orders_config):
 
                     async def trade() -> list[Any]:
                         parties = sum(len(plan.symbols) for plan in plans)
@@ -352,9 +341,6 @@ def run_mixed(requests: list[Any], *, database_url: str, redis_url: str) -> list
                 return outcomes
         finally:
             engine.dispose()
-            orders_config.close()  # the worker's warm venue clients
-            for worker_engine in orders_config.engines.values():
-                worker_engine.dispose()
             close_celery(app)
 
 

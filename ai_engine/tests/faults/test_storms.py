@@ -14,8 +14,9 @@ import pytest
 
 from ai_engine.settings import Settings
 from ai_engine.workers.app import close_celery, make_celery
+from ai_engine.workers.in_process import orders_worker
 from ai_engine.workers.order_queue import MAX_WAITING, MemoryGate
-from ai_engine.workers.orders import TASK, OrdersConfig, configure
+from ai_engine.workers.orders import TASK, OrdersConfig
 
 from .conftest import LIMITS, Desk
 
@@ -25,22 +26,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:Depreca
 
 @contextmanager
 def celery_worker(desk: Desk, redis_url: str, gate: MemoryGate) -> Iterator[tuple[Any, str]]:
-    from celery.contrib.testing.worker import start_worker  # type: ignore[import-untyped]
-
     queue = f"orders-{uuid.uuid4().hex[:8]}"
     app = make_celery(Settings(), redis_url=redis_url, database_url=desk.database_url)
     config = OrdersConfig(desk.connect, {LIMITS.name: LIMITS}, gate=gate)
-    configure(app, config)
     try:
-        with start_worker(
-            app, pool="solo", concurrency=1, queues=[queue], perform_ping_check=False,
-            shutdown_timeout=30, loglevel="WARNING",
-        ):  # fmt: skip
+        with orders_worker(app, config, queue=queue):
             yield app, queue
     finally:
-        config.close()
-        for engine in config.engines.values():
-            engine.dispose()
         close_celery(app)
         _forget_pools(app)
 

@@ -111,6 +111,6 @@ def test_a_redelivered_submitted_order_is_found_not_sent_again(
                 assert row.status == "filled"
                 assert qty == row.filled_qty == Decimal("0.01")
     finally:
-        for cached in orders.engines.values() if orders else ():
-            cached.dispose()
+        if orders is not None:
+            orders.close()  # the engine its tasks made
         engine.dispose()

@@ -271,17 +271,9 @@ def run_live(
 ) -> LiveOutcome:
     """The run of the module docstring (the database must be migrated to head).
     ``on_started(run_id)``: called once the traders are about to start."""
-    from celery.contrib.testing.worker import start_worker  # type: ignore[import-untyped]
-
     from ai_engine.workers.app import close_celery, make_celery
-    from ai_engine.workers.orders import (
-        CANCEL_TASK,
-        QUEUE,
-        TASK,
-        OrdersConfig,
-        configure,
-        task_caller,
-    )
+    from ai_engine.workers.in_process import orders_worker
+    from ai_engine.workers.orders import CANCEL_TASK, TASK, OrdersConfig, task_caller
 
     endpoints = check_live(request, settings)
     run_id = uuid.uuid4().hex[:12]
@@ -320,11 +312,7 @@ def run_live(
         connect, {limits.name: limits}, id_prefix=f"{run_id}:" if paper else ""
     )
     try:
-        configure(app, orders_config)
-        with start_worker(
-            app, pool="solo", concurrency=1, queues=[QUEUE], perform_ping_check=False,
-            shutdown_timeout=30, loglevel="WARNING",
-        ):  # fmt: skip
+        with orders_worker(app, orders_config):
             submit = task_caller(app, TASK, request.order_timeout_s)
             cancel = task_caller(app, CANCEL_TASK, request.order_timeout_s)  # exits
 
@@ -337,9 +325,6 @@ def run_live(
             return asyncio.run(run.remote(endpoints, local=bool(settings.binance_base_url)))
     finally:
         engine.dispose()
-        orders_config.close()
-        for worker_engine in orders_config.engines.values():
-            worker_engine.dispose()
         close_celery(app)
 
 

@@ -265,7 +265,6 @@ def run_replay(
     sim is up: a fault drill of the order path. ``on_started(base_url)``: called once the sim
     is up (a drill that injects faults mid-run posts them there).
     """
-    from celery.contrib.testing.worker import start_worker  # type: ignore[import-untyped]
 
     from ai_engine.metrics.definitions import observe_used_weight
     from ai_engine.simexchange import AccountSpec, SimConfig, ThreadedSimExchange
@@ -273,14 +272,8 @@ def run_replay(
     from ai_engine.venues.binance import BinanceCredentials
     from ai_engine.venues.sim import connect_sim_spot, connect_sim_usdm
     from ai_engine.workers.app import close_celery, make_celery
-    from ai_engine.workers.orders import (
-        CANCEL_TASK,
-        QUEUE,
-        TASK,
-        OrdersConfig,
-        configure,
-        task_caller,
-    )
+    from ai_engine.workers.in_process import orders_worker
+    from ai_engine.workers.orders import CANCEL_TASK, TASK, OrdersConfig, task_caller
 
     plan = check_request(request)
     run_id = uuid.uuid4().hex[:12]
@@ -330,7 +323,6 @@ def run_replay(
         credentials = BinanceCredentials.of(KEY, SECRET)
         app = make_celery(settings, redis_url=redis_url, database_url=database_url)
         engine = store_db.make_engine(database_url)
-        orders_config: OrdersConfig | None = None
         try:
             with ThreadedSimExchange(config) as sim:
                 base_url = sim.base_url
@@ -348,11 +340,7 @@ def run_replay(
                 orders_config = OrdersConfig(
                     connect, {plan.limits.name: plan.limits}, id_prefix=f"{run_id}:"
                 )
-                configure(app, orders_config)
-                with start_worker(
-                    app, pool="solo", concurrency=1, queues=[QUEUE], perform_ping_check=False,
-                    shutdown_timeout=30, loglevel="WARNING",
-                ):  # fmt: skip
+                with orders_worker(app, orders_config):
                     submit = task_caller(app, TASK, request.order_timeout_s)
                     cancel = task_caller(app, CANCEL_TASK, request.order_timeout_s)  # exits
 
@@ -366,10 +354,6 @@ def run_replay(
                 return outcome
         finally:
             engine.dispose()
-            if orders_config is not None:
-                orders_config.close()  # the worker's warm venue clients (workers/orders.py)
-            for worker_engine in orders_config.engines.values() if orders_config else ():
-                worker_engine.dispose()
             close_celery(app)  # also drops kombu's process-wide pools for this broker
 
 

@@ -147,11 +147,14 @@ class OrdersConfig:
     instruments: dict[int, InstrumentRow] = field(default_factory=dict)  # row id -> row
 
     def close(self) -> None:
-        """Close the warm venue clients and their loops (call when the worker has stopped)."""
+        """Close the warm venue clients and their loops, the gate's Redis client and the
+        database engines the tasks made (call when the worker has stopped)."""
         self.runtimes.close()
         gate = self.gate
         if isinstance(gate, RedisGate):
             gate.close()
+        for engine in self.engines.values():
+            engine.dispose()
 
 
 def configure(app: Any, config: OrdersConfig) -> None:
