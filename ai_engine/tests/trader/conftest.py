@@ -21,6 +21,9 @@ import pytest
 
 if TYPE_CHECKING:
     from ai_engine.simexchange import ThreadedSimExchange
+    from ai_engine.store.orders import Order as OrderRow
+    from ai_engine.store.portfolio import Trade
+    from ai_engine.store.signals import Decision
 
 KLINES = Path(__file__).resolve().parents[2] / "sample_data" / "binance" / "spot" / "klines_1m"
 TESTNET_KEY, TESTNET_SECRET = "tn-key-5f3a9c", "tn-secret-81d2e7"  # never printed (tested)
@@ -32,6 +35,39 @@ USDM_KLINES = (
 USDM_KEY, USDM_SECRET = "um-key-3e8b1f", "um-secret-0a6c94"
 USDM_START = datetime(2025, 5, 26, 3, tzinfo=UTC)  # 180 bars of warm-up before it; no funding
 USDM_CASH = Decimal(2000)
+
+
+def run_record(
+    database_url: str, run_id: str
+) -> tuple[list[OrderRow], list[Trade], list[Decision], dict[int, Decimal]]:
+    """A run's record (replay or live): its orders (in order), its trades (by exit time),
+    every decision (in order), and each order's commission paid in BTC."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from ai_engine.store import db as store_db
+    from ai_engine.store.orders import Order as OrderRow
+    from ai_engine.store.portfolio import Trade
+    from ai_engine.store.signals import Decision
+
+    engine = store_db.make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            rows = session.scalars(
+                select(OrderRow).where(OrderRow.run_id == run_id).order_by(OrderRow.id)
+            ).all()
+            trades = session.scalars(
+                select(Trade).where(Trade.run_id == run_id).order_by(Trade.exit_time)
+            ).all()
+            decisions = session.scalars(select(Decision).order_by(Decision.id)).all()
+            base_fees = {
+                r.id: sum((f.fee for f in r.fills if f.fee_asset == "BTC"), Decimal(0))
+                for r in rows
+            }
+            return list(rows), list(trades), list(decisions), base_fees
+    finally:
+        engine.dispose()
+
 
 # celery 5.7's Redis result backend calls redis-py 8's deprecated setex once per result.
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")

@@ -20,20 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ai_engine.cli.main import app as cli_app
 from ai_engine.events import read_events
-from ai_engine.store import db as store_db
-from ai_engine.store.orders import Order as OrderRow
-from ai_engine.store.portfolio import Trade
-from ai_engine.store.signals import Decision
 from ai_engine.trader.bot_config import parse_bot_config
 from ai_engine.trader.replay import ReplayOutcome, ReplayRequest, run_replay
 
 from .conftest import pytestmark as _celery_marks
+from .conftest import run_record
 
 pytestmark = _celery_marks
 END = datetime(2023, 3, 23, 12, tzinfo=UTC)  # 720 bars
@@ -63,29 +58,6 @@ def replay(
     return run_replay(request, database_url=database_url, redis_url=redis_url, faults=faults)
 
 
-def records(
-    database_url: str, run_id: str
-) -> tuple[list[OrderRow], list[Trade], list[Decision], dict[int, Decimal]]:
-    """The run's orders, trades and decisions, and each order's commission paid in BTC."""
-    engine = store_db.make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            rows = session.scalars(
-                select(OrderRow).where(OrderRow.run_id == run_id).order_by(OrderRow.id)
-            ).all()
-            trades = session.scalars(
-                select(Trade).where(Trade.run_id == run_id).order_by(Trade.exit_time)
-            ).all()
-            decisions = session.scalars(select(Decision).order_by(Decision.id)).all()
-            base_fees = {
-                r.id: sum((f.fee for f in r.fills if f.fee_asset == "BTC"), Decimal(0))
-                for r in rows
-            }
-            return list(rows), list(trades), list(decisions), base_fees
-    finally:
-        engine.dispose()
-
-
 def assert_books_equal_the_venue(outcome: ReplayOutcome) -> None:
     assert outcome.venue_balances["BTC"] == outcome.holdings.base
     assert outcome.venue_balances["USDT"] == outcome.holdings.quote
@@ -97,7 +69,7 @@ def test_require_stop_bot_trades_with_a_resting_stop_and_books_the_stops_that_fi
 ) -> None:
     config = bot("exits-stop", btc_files)
     outcome = replay(config, database_url, redis_url)
-    rows, trades, _, base_fees = records(database_url, outcome.run_id)
+    rows, trades, _, base_fees = run_record(database_url, outcome.run_id)
     entries = [r for r in rows if r.side == "buy" and r.status == "filled"]
     assert entries, "the require_stop profile refused every entry"
     assert not [r for r in rows if r.side == "buy" and r.status == "rejected"]
@@ -151,7 +123,7 @@ def test_a_stop_the_venue_refuses_closes_the_position_at_market(
          "code": -2010, "msg": "Stop price would trigger immediately."},
     ]  # fmt: skip
     outcome = replay(config, database_url, redis_url, faults)
-    rows, trades, decisions, _ = records(database_url, outcome.run_id)
+    rows, trades, decisions, _ = run_record(database_url, outcome.run_id)
     entry, stop, market = rows[0], rows[1], rows[2]
     assert (entry.side, entry.status) == ("buy", "filled")
     assert (stop.order_type, stop.status) == ("stop_market", "rejected")
@@ -179,7 +151,7 @@ def test_the_conservative_bot_config_runs_with_its_exits_from_the_cli(
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     assert doc["trades"]
-    rows, trades, decisions, _ = records(database_url, doc["run"]["run_id"])
+    rows, trades, decisions, _ = run_record(database_url, doc["run"]["run_id"])
     # require_stop: every entry brought its stop. What is refused is the record's limits (five
     # losses in a row on 2023-03-24: the loss streak's cool-down, risk/history.py).
     refused = [str(d.reason.get("pre_check")) for d in decisions if d.outcome == "rejected"]

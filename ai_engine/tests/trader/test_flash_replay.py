@@ -14,18 +14,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ai_engine.execution.client_ids import Purpose, parse_client_order_id
-from ai_engine.store import db as store_db
-from ai_engine.store.orders import Order as OrderRow
-from ai_engine.store.portfolio import Trade
-from ai_engine.store.signals import Decision
 from ai_engine.trader.bot_config import parse_bot_config
 from ai_engine.trader.replay import ReplayRequest, run_replay
 
 from .conftest import pytestmark as _celery_marks
+from .conftest import run_record
 
 pytestmark = _celery_marks
 END = datetime(2023, 3, 23, 3, tzinfo=UTC)  # 180 bars
@@ -48,19 +42,8 @@ def test_a_bar_that_falls_through_the_rule_closes_the_long_at_its_close(
                       bot=config, end=config.data.end),
         database_url=database_url, redis_url=redis_url,
     )  # fmt: skip
-    engine = store_db.make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            rows = session.scalars(
-                select(OrderRow).where(OrderRow.run_id == outcome.run_id).order_by(OrderRow.id)
-            ).all()
-            trades = session.scalars(select(Trade).where(Trade.run_id == outcome.run_id)).all()
-            decided = {
-                d.client_order_id: d.ts
-                for d in session.scalars(select(Decision).where(Decision.bot_id == config.id)).all()
-            }
-    finally:
-        engine.dispose()
+    rows, trades, decisions, _ = run_record(database_url, outcome.run_id)
+    decided = {d.client_order_id: d.ts for d in decisions if d.bot_id == config.id}
     flashes = [t for t in trades if t.exit_reason == "flash_crash"]
     assert flashes, [t.exit_reason for t in trades]
     bars = {bar.open_time: bar for bar in outcome.run.bars}

@@ -25,17 +25,11 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis import Redis
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ai_engine.events.control import Command, ControlCommand, send_command
 from ai_engine.execution.client_ids import Purpose, parse_client_order_id
 from ai_engine.settings import Settings
 from ai_engine.simexchange import ThreadedSimExchange
-from ai_engine.store import db as store_db
-from ai_engine.store.orders import Order as OrderRow
-from ai_engine.store.portfolio import Trade
-from ai_engine.store.signals import Decision
 from ai_engine.trader.bot_config import parse_bot_config
 from ai_engine.trader.flash_crash import (
     Crash,
@@ -50,7 +44,7 @@ from ai_engine.trader.live import LiveRequest, run_live
 from ai_engine.trader.replay import ReplayRequest, run_replay
 
 from . import test_modes_usdm as testnet_usdm
-from .conftest import USDM_KLINES
+from .conftest import USDM_KLINES, run_record
 from .conftest import pytestmark as _celery_marks
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -151,19 +145,8 @@ def test_a_bar_that_rises_through_the_rule_buys_the_short_back_at_its_close(
                       cash=config.cash, fee=config.fee, bot=config, end=config.data.end),
         database_url=database_url, redis_url=redis_url,
     )  # fmt: skip
-    engine = store_db.make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            rows = session.scalars(
-                select(OrderRow).where(OrderRow.run_id == outcome.run_id).order_by(OrderRow.id)
-            ).all()
-            trades = session.scalars(select(Trade).where(Trade.run_id == outcome.run_id)).all()
-            decided = {
-                d.client_order_id: d.ts
-                for d in session.scalars(select(Decision).where(Decision.bot_id == config.id)).all()
-            }
-    finally:
-        engine.dispose()
+    rows, trades, decisions, _ = run_record(database_url, outcome.run_id)
+    decided = {d.client_order_id: d.ts for d in decisions if d.bot_id == config.id}
     flashes = [t for t in trades if t.exit_reason == "flash_crash"]
     shorts = [t for t in flashes if t.side == "short"]
     assert shorts, [(t.side, t.exit_reason) for t in trades]
@@ -259,14 +242,7 @@ def test_a_live_usdm_short_is_bought_back_on_a_rise_through_the_rule(
     flashed = [t for t in book.trips if t.side < 0 and t.exit.reason == "flash_crash"]
     assert flashed, [(t.side, t.exit.reason) for t in book.trips]
     assert outcome.flash_exits >= len(flashed)
-    engine = store_db.make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            rows = session.scalars(
-                select(OrderRow).where(OrderRow.run_id == outcome.run_id)
-            ).all()  # fmt: skip
-    finally:
-        engine.dispose()
+    rows, _, _, _ = run_record(database_url, outcome.run_id)
     by_id = {r.client_order_id: r for r in rows}
     for trip in flashed:
         order = by_id[trip.exit.client_order_id]
