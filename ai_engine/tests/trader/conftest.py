@@ -5,8 +5,9 @@ The testnet tests (``test_modes_testnet.py``, ``test_modes_restart.py``) share `
 and ``testnet_venue``: the "testnet" is a sim exchange on its own thread, its clock running
 at 60x from ``TESTNET_START`` (a bar a second), one account with ``TESTNET_KEY``/``_SECRET``.
 The USD-M ones (``test_modes_usdm.py``, ``test_modes_paper_usdm.py``, ``test_flash_short.py``)
-share ``usdm_store`` (the BTCUSDT perpetual's ``USDM_KLINES``) and ``usdm_venue``: USD-M only,
-at 60x from ``USDM_START``, the futures wallet of ``USDM_KEY`` holding ``USDM_CASH``.
+share ``usdm_store`` (the BTCUSDT perpetual's ``USDM_KLINES``), ``usdm_venue`` (USD-M only,
+at 60x from ``USDM_START``, the futures wallet of ``USDM_KEY`` holding ``USDM_CASH``) and the
+bot ``usdm_bot``. ``run_record`` reads a run's orders, trades and decisions back.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -35,6 +36,28 @@ USDM_KLINES = (
 USDM_KEY, USDM_SECRET = "um-key-3e8b1f", "um-secret-0a6c94"
 USDM_START = datetime(2025, 5, 26, 3, tzinfo=UTC)  # 180 bars of warm-up before it; no funding
 USDM_CASH = Decimal(2000)
+USDM_LEVERAGE, USDM_DEAD_MAN_S = 2, 120
+
+
+def usdm_bot(bot_id: str, **safety: Any) -> Any:
+    """The USD-M tests' bot (``BotConfig``): ``ema_cross`` 2/3 with shorts on the BTCUSDT
+    perpetual at ``USDM_LEVERAGE``, half the ``USDM_CASH`` wallet per entry, a 5 % stop, no
+    reversal exit, the dead-man switch at ``USDM_DEAD_MAN_S``; ``safety`` overrides."""
+    from ai_engine.trader.bot_config import parse_bot_config
+
+    leverage = USDM_LEVERAGE
+    return parse_bot_config(
+        {"id": bot_id, "market": "usdm", "leverage": leverage, "symbols": ["BTCUSDT"],
+         "interval": "1m", "strategy": {"name": "ema_cross",
+                                        "params": {"fast": 2, "slow": 3, "shorts": True}},
+         "risk": {"profile": "unrestricted", "overrides": {"leverage.max_leverage": leverage}},
+         "sizing": {"kind": "fraction", "fraction": 0.5},
+         "account": {"cash": int(USDM_CASH), "fee": "0.0005"},
+         "exits": {"stop": {"percent": 0.05}, "reversal": {"enabled": False}},
+         "safety": {"heartbeat_s": 0.2, "dead_man_s": USDM_DEAD_MAN_S, "flatten_on_stop": False,
+                    **safety}},
+        source=f"{bot_id}.yaml",
+    )  # fmt: skip
 
 
 def run_record(

@@ -36,15 +36,15 @@ from ai_engine.simexchange import SimConfig, ThreadedSimExchange
 from ai_engine.simexchange.futures.config import FuturesConfig
 from ai_engine.store import db as store_db
 from ai_engine.store.orders import Order
-from ai_engine.trader.bot_config import parse_bot_config
 from ai_engine.trader.live import LiveRequest, run_live
 from ai_engine.trader.positions_usdm import UsdmBook
 
+from .conftest import USDM_CASH, USDM_LEVERAGE, usdm_bot
 from .conftest import USDM_START as START
 from .conftest import pytestmark as _celery_marks
 
 pytestmark = _celery_marks
-BOT, CASH, LEVERAGE = "usdm-paper-bot", Decimal(2000), 2
+BOT, CASH, LEVERAGE = "usdm-paper-bot", USDM_CASH, USDM_LEVERAGE
 
 
 @pytest.fixture
@@ -93,17 +93,7 @@ class ShortThenStop(threading.Thread):
 def test_a_usdm_bot_in_paper_mode_shorts_on_the_public_usdm_market_and_stops_flat(
     public: ThreadedSimExchange, database_url: str, redis_url: str
 ) -> None:
-    bot = parse_bot_config(
-        {"id": BOT, "market": "usdm", "leverage": LEVERAGE, "symbols": ["BTCUSDT"],
-         "interval": "1m", "strategy": {"name": "ema_cross",
-                                        "params": {"fast": 2, "slow": 3, "shorts": True}},
-         "risk": {"profile": "unrestricted", "overrides": {"leverage.max_leverage": LEVERAGE}},
-         "sizing": {"kind": "fraction", "fraction": 0.5},
-         "account": {"cash": int(CASH), "fee": "0.0005"},
-         "exits": {"stop": {"percent": 0.05}, "reversal": {"enabled": False}},
-         "safety": {"heartbeat_s": 0.2, "dead_man_s": 120, "flatten_on_stop": False}},
-        source=f"{BOT}.yaml",
-    )  # fmt: skip
+    bot = usdm_bot(BOT)
     settings = Settings(
         binance_api_key=None, binance_api_secret=None, binance_base_url=public.base_url,
         database_url=database_url, redis_url=redis_url,

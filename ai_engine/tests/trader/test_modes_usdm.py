@@ -37,31 +37,28 @@ from ai_engine.settings import Settings
 from ai_engine.simexchange import ThreadedSimExchange
 from ai_engine.store import db as store_db
 from ai_engine.store.orders import Order
-from ai_engine.trader.bot_config import parse_bot_config
 from ai_engine.trader.live import LiveError, LiveOutcome, LiveRequest, check_live, run_live
 from ai_engine.trader.positions_usdm import UsdmBook
 
-from .conftest import USDM_CASH, USDM_KEY, USDM_KLINES, USDM_SECRET, USDM_START
+from .conftest import (
+    USDM_CASH,
+    USDM_DEAD_MAN_S,
+    USDM_KEY,
+    USDM_KLINES,
+    USDM_LEVERAGE,
+    USDM_SECRET,
+    USDM_START,
+    usdm_bot,
+)
 from .conftest import pytestmark as _celery_marks
 
 pytestmark = _celery_marks
 KLINES, KEY, SECRET, START, CASH = USDM_KLINES, USDM_KEY, USDM_SECRET, USDM_START, USDM_CASH
-BOT, LEVERAGE, DEAD_MAN_S = "usdm-tn-bot", 2, 120
+BOT, LEVERAGE, DEAD_MAN_S = "usdm-tn-bot", USDM_LEVERAGE, USDM_DEAD_MAN_S
 
 
 def _bot(**safety: Any) -> Any:
-    return parse_bot_config(
-        {"id": BOT, "market": "usdm", "leverage": LEVERAGE, "symbols": ["BTCUSDT"],
-         "interval": "1m", "strategy": {"name": "ema_cross",
-                                        "params": {"fast": 2, "slow": 3, "shorts": True}},
-         "risk": {"profile": "unrestricted", "overrides": {"leverage.max_leverage": LEVERAGE}},
-         "sizing": {"kind": "fraction", "fraction": 0.5},
-         "account": {"cash": int(CASH), "fee": "0.0005"},
-         "exits": {"stop": {"percent": 0.05}, "reversal": {"enabled": False}},
-         "safety": {"heartbeat_s": 0.2, "dead_man_s": DEAD_MAN_S, "flatten_on_stop": False,
-                    **safety}},
-        source=f"{BOT}.yaml",
-    )  # fmt: skip
+    return usdm_bot(BOT, **safety)
 
 
 def _signed_get(base_url: str, path: str, params: dict[str, str]) -> Any:
