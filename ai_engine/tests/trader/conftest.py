@@ -39,10 +39,11 @@ USDM_CASH = Decimal(2000)
 USDM_LEVERAGE, USDM_DEAD_MAN_S = 2, 120
 
 
-def usdm_bot(bot_id: str, **safety: Any) -> Any:
+def usdm_bot(bot_id: str, *, exits: dict[str, Any] | None = None, **safety: Any) -> Any:
     """The USD-M tests' bot (``BotConfig``): ``ema_cross`` 2/3 with shorts on the BTCUSDT
     perpetual at ``USDM_LEVERAGE``, half the ``USDM_CASH`` wallet per entry, a 5 % stop, no
-    reversal exit, the dead-man switch at ``USDM_DEAD_MAN_S``; ``safety`` overrides."""
+    reversal exit, the dead-man switch at ``USDM_DEAD_MAN_S``; ``exits`` are added to its
+    exits, ``safety`` overrides."""
     from ai_engine.trader.bot_config import parse_bot_config
 
     leverage = USDM_LEVERAGE
@@ -53,7 +54,7 @@ def usdm_bot(bot_id: str, **safety: Any) -> Any:
          "risk": {"profile": "unrestricted", "overrides": {"leverage.max_leverage": leverage}},
          "sizing": {"kind": "fraction", "fraction": 0.5},
          "account": {"cash": int(USDM_CASH), "fee": "0.0005"},
-         "exits": {"stop": {"percent": 0.05}, "reversal": {"enabled": False}},
+         "exits": {"stop": {"percent": 0.05}, "reversal": {"enabled": False}, **(exits or {})},
          "safety": {"heartbeat_s": 0.2, "dead_man_s": USDM_DEAD_MAN_S, "flatten_on_stop": False,
                     **safety}},
         source=f"{bot_id}.yaml",

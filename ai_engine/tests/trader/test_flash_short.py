@@ -28,7 +28,6 @@ from redis import Redis
 
 from ai_engine.events.control import Command, ControlCommand, send_command
 from ai_engine.execution.client_ids import Purpose, parse_client_order_id
-from ai_engine.settings import Settings
 from ai_engine.simexchange import ThreadedSimExchange
 from ai_engine.trader.bot_config import parse_bot_config
 from ai_engine.trader.flash_crash import (
@@ -40,11 +39,10 @@ from ai_engine.trader.flash_crash import (
     bar_move,
     bar_spiked,
 )
-from ai_engine.trader.live import LiveRequest, run_live
 from ai_engine.trader.replay import ReplayRequest, run_replay
 
 from . import test_modes_usdm as testnet_usdm
-from .conftest import USDM_KLINES, run_record
+from .conftest import USDM_KLINES, run_record, usdm_bot
 from .conftest import pytestmark as _celery_marks
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -210,34 +208,13 @@ def test_a_live_usdm_short_is_bought_back_on_a_rise_through_the_rule(
 ) -> None:
     venue = usdm_venue  # the USD-M "testnet" of test_modes_usdm.py (conftest)
     Redis.from_url(redis_url).delete(f"tradingbot:exits:{testnet_usdm.BOT}")
-    bot = parse_bot_config(
-        {"id": testnet_usdm.BOT, "market": "usdm", "leverage": 2, "symbols": ["BTCUSDT"],
-         "interval": "1m", "strategy": {"name": "ema_cross",
-                                        "params": {"fast": 2, "slow": 3, "shorts": True}},
-         "risk": {"profile": "unrestricted", "overrides": {"leverage.max_leverage": 2}},
-         "sizing": {"kind": "fraction", "fraction": 0.5},
-         "account": {"cash": int(testnet_usdm.CASH), "fee": "0.0005"},
-         "exits": {"stop": {"percent": 0.05}, "reversal": {"enabled": False},
-                   "flash_crash": {"move": 0.0003, "window_s": 60}},
-         "safety": {"heartbeat_s": 0.2, "dead_man_s": testnet_usdm.DEAD_MAN_S,
-                    "flatten_on_stop": True}},
-        source=f"{testnet_usdm.BOT}.yaml",
-    )  # fmt: skip
-    settings = Settings(
-        binance_api_key=testnet_usdm.KEY, binance_api_secret=testnet_usdm.SECRET,
-        binance_base_url=venue.base_url, database_url=database_url, redis_url=redis_url,
-    )  # fmt: skip
+    bot = usdm_bot(
+        testnet_usdm.BOT,
+        exits={"flash_crash": {"move": 0.0003, "window_s": 60}},
+        flatten_on_stop=True,
+    )
     watcher = FlashWatcher(venue, redis_url)
-    watcher.start()
-    try:
-        outcome = run_live(
-            LiveRequest(bot=bot, mode="testnet", history_bars=200),
-            database_url=database_url, redis_url=redis_url, settings=settings,
-            on_started=lambda _: watcher.started.set(),
-        )  # fmt: skip
-    finally:
-        watcher.started.set()
-        watcher.join(timeout=30)
+    outcome = testnet_usdm._run(venue, database_url, redis_url, watcher, bot)
     book = outcome.books["BTCUSDT"]
     flashed = [t for t in book.trips if t.side < 0 and t.exit.reason == "flash_crash"]
     assert flashed, [(t.side, t.exit.reason) for t in book.trips]

@@ -105,8 +105,10 @@ class ShortWatcher(threading.Thread):
             redis.close()
 
 
-def _run(venue: ThreadedSimExchange, database_url: str, redis_url: str,
-         watcher: ShortWatcher) -> LiveOutcome:  # fmt: skip
+def _run(venue: ThreadedSimExchange, database_url: str, redis_url: str, watcher: Any,
+         bot: Any = None) -> LiveOutcome:  # fmt: skip
+    """``bot`` (``_bot()`` when None) in testnet mode on ``venue`` until ``watcher`` (a thread
+    with a ``started`` event, set when the traders start) has seen what it waits for."""
     settings = Settings(
         binance_api_key=KEY, binance_api_secret=SECRET, binance_base_url=venue.base_url,
         database_url=database_url, redis_url=redis_url,
@@ -114,7 +116,7 @@ def _run(venue: ThreadedSimExchange, database_url: str, redis_url: str,
     watcher.start()
     try:
         return run_live(
-            LiveRequest(bot=_bot(), mode="testnet", history_bars=200),
+            LiveRequest(bot=bot or _bot(), mode="testnet", history_bars=200),
             database_url=database_url, redis_url=redis_url, settings=settings,
             on_started=lambda _: watcher.started.set(),
         )  # fmt: skip
