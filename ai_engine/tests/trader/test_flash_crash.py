@@ -1,11 +1,13 @@
 """The flash-crash detector (``trader.flash_crash``): a fall of more than ``move`` below the
 high of the last ``window`` fires once; a rise, a slow fall, an old tick never do. Checked
-against a brute-force reading of the rule on random tick streams."""
+against a brute-force reading of the rule on random tick streams, for the long's ``FallWatch``
+and the short's ``RiseWatch`` (``test_flash_short.py`` has the short's hand-worked cases)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +17,7 @@ from ai_engine.trader.flash_crash import (
     FallWatch,
     FlashCrashGuard,
     FlashRule,
+    RiseWatch,
     bar_crashed,
     flash_rule,
 )
@@ -72,20 +75,38 @@ ticks = st.lists(
 )  # (seconds after the previous tick, price)
 
 
+def _falls_through(price: Decimal, high: Decimal) -> bool:
+    return price < high * (1 - RULE.move)
+
+
+def _rises_through(price: Decimal, low: Decimal) -> bool:
+    return price > low * (1 + RULE.move)
+
+
+@pytest.mark.parametrize(
+    ("watch_of", "extreme", "breaks", "field"),
+    [
+        pytest.param(FallWatch, max, _falls_through, "high", id="a long's fall"),
+        pytest.param(RiseWatch, min, _rises_through, "low", id="a short's rise"),
+    ],
+)
 @settings(max_examples=300, deadline=None)
 @given(ticks)
-def test_the_watch_agrees_with_a_brute_force_reading_of_the_rule(
-    steps: list[tuple[int, int]],
+def test_each_watch_agrees_with_a_brute_force_reading_of_the_rule(
+    watch_of: Any, extreme: Any, breaks: Any, field: str, steps: list[tuple[int, int]]
 ) -> None:
-    watch, seen, since = FallWatch(RULE), [], T0  # seen: ticks since the last crash
+    """``FallWatch`` (a long's) and ``RiseWatch`` (a short's) against the rule read directly:
+    fires exactly when the price is through the window's high (low) by more than the move,
+    counted from the last firing."""
+    watch, seen, since = watch_of(RULE), [], T0  # seen: ticks since the last firing
     now = T0
     for gap, price in steps:
         now += timedelta(seconds=gap)
         window = [p for t, p in seen if t >= now - RULE.window and t >= since]
-        expected = bool(window) and Decimal(price) < max(window) * (1 - RULE.move)
-        crash = watch.update(now, Decimal(price))
-        assert (crash is not None) == expected, (now, price, window)
-        if crash is not None:
-            assert crash.high == max(window)
+        expected = bool(window) and breaks(Decimal(price), extreme(window))
+        fired = watch.update(now, Decimal(price))
+        assert (fired is not None) == expected, (now, price, window)
+        if fired is not None:
+            assert getattr(fired, field) == extreme(window)
             seen, since = [], now
         seen.append((now, Decimal(price)))
