@@ -181,7 +181,6 @@ class Trader:
         self._record_read: tuple[int, date] | None = None  # (round trips, UTC day) of the read
         self._record = RiskHistory()  # the bot's record as the breaker last read it
         self._reported_day: date | None = None  # the UTC day of the last bar reported
-        self._reported_week: tuple[int, int] | None = None  # ... and its ISO (year, week)
         self.shared_supervisor = False  # True: started and finished by ``run_traders``
         self.strategy = get(config.strategy)
         self.params = self.strategy.params(config.params)
@@ -344,9 +343,10 @@ class Trader:
         last = bars[-1]
         close = Decimal(repr(last.close))
         ts = from_epoch_ms(last.open_time + self.config.interval_ms)
-        if self._reported_day is not None and ts.date() != self._reported_day:
-            await sup.day_started(new_week=ts.isocalendar()[:2] != self._reported_week)
-        self._reported_day, self._reported_week = ts.date(), ts.isocalendar()[:2]
+        day, before = ts.date(), self._reported_day
+        if before is not None and day != before:
+            await sup.day_started(new_week=day.isocalendar()[:2] != before.isocalendar()[:2])
+        self._reported_day = day
         state = self._breaker_state(close, ts)
         await sup.account(state)
         unrealised = self._unrealised(close)
